@@ -1,0 +1,401 @@
+"""BaseRNN: parameters, validation of the architecture, and the training loops.
+
+Cells and gate layouts live in ``_cells``/``_network``; this module sees only
+``RNNNetwork`` and its flat parameter vector ``self._params``.
+"""
+
+import time
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._network import RNNNetwork
+from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
+from ._validation import check_X
+
+#: what this version implements; the others are accepted by the signature
+IMPLEMENTED = {"cell": {"rnn"}, "num_layers": {1}, "bidirectional": {False},
+               "return_sequences": {False}}
+
+PREDICT_CHUNK = 4096  # sequences per forward pass in predict
+
+#: the Parameters section shared by both estimators' docstrings
+PARAMETERS_DOC = """\
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Number of hidden units of the recurrent layer.
+    cell : {"rnn", "lstm", "gru"}, default="rnn"
+        Recurrent cell. This version implements the Elman cell ("rnn")
+        only, ``h_t = activation(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``
+        (PyTorch's ``nn.RNN``); "lstm" and "gru" raise a ValueError.
+    activation : {"tanh", "relu"}, default="tanh"
+        Nonlinearity of the Elman cell.
+    num_layers : int, default=1
+        Number of stacked recurrent layers; only 1 in this version.
+    bidirectional : bool, default=False
+        Read the sequences in both directions; only False in this version.
+    return_sequences : bool, default=False
+        One output per time step; only False in this version.
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        Optimiser, as in scikit-learn's MLP. "adam" and "sgd" go through minibatches
+        of shuffled sequences; "lbfgs" uses scipy's L-BFGS-B on the whole set.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weight matrices (not the biases),
+        ``alpha / (2 n_samples) * sum ||W||**2`` as in MLP.
+    batch_size : int or "auto", default="auto"
+        Minibatch size for sgd/adam; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule of sgd and adam: "invscaling" uses
+        ``learning_rate_init / (t_ + 1) ** power_t``; "adaptive" divides the
+        rate by 5 whenever the training loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs.
+    learning_rate_init : float, default=0.001
+        Initial step size of sgd and adam.
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (sgd, adam) or of iterations (lbfgs).
+    shuffle : bool, default=True
+        Shuffle the sequences at every epoch (sgd, adam).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights and the shuffling. An int gives bitwise
+        identical fits.
+    tol : float, default=1e-4
+        Training stops when the loss has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs (sgd, adam); gradient tolerance
+        of lbfgs.
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights.
+    momentum : float, default=0.9
+        Momentum of sgd.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (sgd).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates.
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before stopping (sgd, adam).
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of lbfgs.
+    max_grad_norm : float or None, default=None
+        Clip the gradient's global L2 norm to this value before every sgd/adam
+        step (the usual remedy for exploding gradients); None disables.
+
+"""
+
+
+class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+    """Shared machinery of RNNRegressor and RNNClassifier. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "cell": [StrOptions({"rnn", "lstm", "gru"})],
+        "activation": [StrOptions({"tanh", "relu"})],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "return_sequences": ["boolean"],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        hidden_size=32,
+        *,
+        cell="rnn",
+        activation="tanh",
+        num_layers=1,
+        bidirectional=False,
+        return_sequences=False,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        max_grad_norm=None,
+    ):
+        self.hidden_size = hidden_size
+        self.cell = cell
+        self.activation = activation
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.return_sequences = return_sequences
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.max_grad_norm = max_grad_norm
+
+    # ------------------------------------------------------------- targets API
+    @abstractmethod
+    def _prepare_targets(self, y, n_samples, dtype, reset):
+        """Validate y; return the (n, n_outputs) float target of the loss.
+
+        With ``reset``, also set ``n_outputs_``, ``out_activation_`` (and
+        ``classes_``); otherwise check y against them.
+        """
+
+    # --------------------------------------------------------------- weights
+    @property
+    def weights_(self):
+        """Fitted arrays under PyTorch's names, views into the flat vector."""
+        if not hasattr(self, "_params"):
+            raise AttributeError(
+                f"This {type(self).__name__} instance is not fitted yet: "
+                "weights_ exists after fit."
+            )
+        return self._net.unpack(self._params)
+
+    # ------------------------------------------------------------------ fit
+    def _check_architecture(self):
+        for param, supported in IMPLEMENTED.items():
+            value = getattr(self, param)
+            if value not in supported:
+                raise ValueError(
+                    f"{param}={value!r} is not available yet in this version of "
+                    f"skrnn; supported: {param}="
+                    + " or ".join(repr(v) for v in sorted(supported, key=str))
+                    + "."
+                )
+
+    def _fit(self, X, y, incremental=False):
+        self._check_architecture()
+        first_pass = not hasattr(self, "_params") or (
+            not self.warm_start and not incremental
+        )
+        X = check_X(self, X, reset=first_pass)
+        if not first_pass:
+            X = X.astype(self._params.dtype, copy=False)
+        Y = self._prepare_targets(y, X.shape[0], X.dtype, reset=first_pass)
+        rng = check_random_state(self.random_state)
+
+        spec = dict(
+            cell=self.cell,
+            n_features=X.shape[2],
+            hidden_size=self.hidden_size,
+            n_outputs=Y.shape[1],
+            out_activation=self.out_activation_,
+            activation=self.activation,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+        )
+        if first_pass:
+            self._net = RNNNetwork(**spec)
+            self._params = self._net.init_params(rng, X.dtype)
+            self.n_iter_ = 0
+            self.t_ = 0
+            if self.solver in ("sgd", "adam"):
+                self.loss_curve_ = []
+                self.best_loss_ = np.inf
+                self._no_improvement_count = 0
+            else:
+                for attr in ("loss_curve_", "best_loss_", "_optimizer"):
+                    self.__dict__.pop(attr, None)
+        else:
+            self._check_warm_start_compatible(spec)
+
+        X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, N, F)
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X_tm, Y)
+        else:
+            self._fit_stochastic(X_tm, Y, rng, incremental)
+
+        if not np.isfinite(self._params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed; a smaller "
+                "learning_rate_init or max_grad_norm may help."
+            )
+        return self
+
+    def _check_warm_start_compatible(self, spec):
+        old = self._net
+        current = dict(
+            cell=old.cell_name, n_features=old.n_features,
+            hidden_size=old.hidden_size, n_outputs=old.n_outputs,
+            out_activation=old.out_activation, activation=old.cell.activation,
+            num_layers=old.num_layers, bidirectional=old.n_directions == 2,
+        )
+        changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
+        if changed:
+            what = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
+            raise ValueError(
+                f"warm_start=True continues from the fitted network, but {what} "
+                "changed since the last fit. Set warm_start=False to start afresh."
+            )
+
+    def _fit_lbfgs(self, X_tm, Y):
+        net, params, alpha = self._net, self._params, self.alpha
+
+        def fun(p64):
+            params[...] = p64
+            loss, grad = net.loss_and_grad(params, X_tm, Y, None, alpha)
+            return loss, grad.astype(np.float64)
+
+        res = minimize_lbfgs(
+            fun, params, self.max_iter, self.max_fun, self.tol, self.verbose
+        )
+        params[...] = res.x
+        if res.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {res.nit} iterations "
+                f"({res.message}). Increase max_iter or max_fun, or scale the "
+                "data.",
+                ConvergenceWarning,
+            )
+        self.n_iter_ = min(int(res.nit), self.max_iter)
+        self.t_ = X_tm.shape[1] * int(res.nfev)
+        self.loss_ = float(res.fun)
+
+    def _fit_stochastic(self, X_tm, Y, rng, incremental):
+        params, net = self._params, self._net
+        if not incremental or not hasattr(self, "_optimizer"):
+            if self.solver == "sgd":
+                self._optimizer = SGD(
+                    params, self.learning_rate_init, self.learning_rate,
+                    self.momentum, self.nesterovs_momentum, self.power_t,
+                )
+            else:
+                self._optimizer = Adam(
+                    params, self.learning_rate_init, self.learning_rate,
+                    self.power_t, self.beta_1, self.beta_2, self.epsilon,
+                )
+        opt = self._optimizer
+        n_samples = X_tm.shape[1]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    f"batch_size={self.batch_size} is larger than the number of "
+                    f"sequences ({n_samples}); using {n_samples}."
+                )
+            batch_size = min(self.batch_size, n_samples)
+
+        self.n_iter_ = 0
+        for _ in range(1 if incremental else self.max_iter):
+            tic = time.perf_counter()
+            order = rng.permutation(n_samples) if self.shuffle else None
+            accumulated = 0.0
+            for start in range(0, n_samples, batch_size):
+                stop = min(start + batch_size, n_samples)
+                if order is None:
+                    Xb, Yb = X_tm[:, start:stop], Y[start:stop]
+                else:
+                    idx = order[start:stop]
+                    Xb, Yb = np.take(X_tm, idx, axis=1), Y[idx]
+                loss, grad = net.loss_and_grad(params, Xb, Yb, None, self.alpha)
+                clip_grad_norm(grad, self.max_grad_norm)
+                opt.update(params, grad)
+                accumulated += loss * (stop - start)
+
+            self.n_iter_ += 1
+            self.t_ += n_samples
+            self.loss_ = accumulated / n_samples
+            self.loss_curve_.append(self.loss_)
+            if self.verbose:
+                print(
+                    f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}, "
+                    f"{time.perf_counter() - tic:.2f}s"
+                )
+            if self.loss_ > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_)
+            opt.iteration_ends(self.t_)
+            if self._no_improvement_count > self.n_iter_no_change:
+                msg = (
+                    f"Training loss did not improve more than tol={self.tol:f} "
+                    f"for {self.n_iter_no_change} consecutive epochs."
+                )
+                if opt.trigger_stopping(msg, self.verbose):
+                    break
+                self._no_improvement_count = 0
+            if incremental:
+                break
+            if self.n_iter_ == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+
+    # --------------------------------------------------------------- predict
+    def _forward_output(self, X):
+        """Validated X -> output activations (n_samples, n_outputs_)."""
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False).astype(self._params.dtype, copy=False)
+        outs = [
+            self._net.predict(
+                self._params, np.ascontiguousarray(X[s : s + PREDICT_CHUNK].transpose(1, 0, 2))
+            )
+            for s in range(0, X.shape[0], PREDICT_CHUNK)
+        ]
+        return np.concatenate(outs, axis=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,182 @@
+"""RNNClassifier."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ._base import PARAMETERS_DOC, BaseRNN
+from ._validation import check_y_classification
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    __doc__ = """Recurrent neural network classifier trained by backpropagation through time.
+
+    Reads each sequence with a recurrent layer and classifies it from its last
+    hidden state with a linear layer and a logistic (binary, multilabel) or
+    softmax (multiclass) output, minimising the log-loss with an L2 penalty
+    (MLPClassifier's loss) by Adam, SGD or L-BFGS. Labels may be of any type;
+    a 2-D 0/1 indicator y is a multilabel problem, as in MLPClassifier.
+
+{parameters}    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
+        Class labels (for multilabel y, the column indices).
+    n_features_in_ : int
+        Features per time step for 3-D X; number of columns (time steps) for
+        2-D X, which is read as univariate sequences.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a 2-D DataFrame with string columns.
+    n_outputs_ : int
+        Number of output units: 1 for binary problems, else the number of
+        classes or labels.
+    out_activation_ : str
+        "logistic" (binary, multilabel) or "softmax" (multiclass).
+    n_iter_ : int
+        Epochs (sgd, adam) or iterations (lbfgs) run.
+    t_ : int
+        Training sequences seen by the solver (for lbfgs, n_samples times the
+        number of loss evaluations).
+    loss_ : float
+        Final training loss, penalty included.
+    loss_curve_ : list of float
+        Training loss after each epoch (sgd, adam only).
+    best_loss_ : float
+        Lowest training loss reached (sgd, adam only).
+    weights_ : dict of str to ndarray
+        ``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``,
+        ``head.weight`` (n_outputs_, hidden_size), ``head.bias``: PyTorch's
+        ``nn.RNN(batch_first=True)`` and ``nn.Linear`` names and layouts.
+        Views into the one parameter vector: writing into them changes the
+        model.
+
+    See Also
+    --------
+    RNNRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : The feed-forward model whose
+        parameters these follow.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skrnn import RNNClassifier
+    >>> from skrnn.datasets import load_digits_sequences
+    >>> X, y = load_digits_sequences(return_X_y=True)   # (1797, 8, 8): 8 rows of 8 pixels
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = RNNClassifier(hidden_size=32, max_iter=100, random_state=0)
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
+    True
+    >>> clf.predict_proba(X_test[:1]).shape
+    (1, 10)
+    """.format(parameters=PARAMETERS_DOC)
+
+    def _prepare_targets(self, y, n_samples, dtype, reset):
+        y = check_y_classification(y, n_samples)
+        check_classification_targets(y)
+        if reset:
+            binarizer = LabelBinarizer().fit(y)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes, "
+                    f"but y contains only one class: {binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            Y = binarizer.transform(y)
+            self.n_outputs_ = Y.shape[1]
+            multiclass = binarizer.y_type_ == "multiclass"
+            self.out_activation_ = "softmax" if multiclass else "logistic"
+        else:
+            if type_of_target(y) != self._label_binarizer.y_type_ and not (
+                # a binary batch of a multiclass problem is still multiclass
+                self._label_binarizer.y_type_ == "multiclass"
+                and type_of_target(y) == "binary"
+            ):
+                raise ValueError(
+                    f"y is {type_of_target(y)}, but {type(self).__name__} was "
+                    f"fitted on {self._label_binarizer.y_type_} targets."
+                )
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if self._label_binarizer.y_type_ != "multilabel-indicator" and len(unseen):
+                raise ValueError(
+                    f"y has classes {unseen.tolist()} not seen in the first fit, "
+                    f"whose classes_ are {self.classes_.tolist()}. Set "
+                    "warm_start=False to start afresh."
+                )
+            Y = self._label_binarizer.transform(y)
+        return Y.astype(dtype)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences X and labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences; 2-D X holds univariate sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any type, or a 0/1 indicator matrix (multilabel).
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
+    def predict_proba(self, X):
+        """Class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; for multilabel problems, the
+            probability of each label.
+        """
+        p = self._forward_output(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - p, p])
+        return p
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict class labels (or label indicators, for multilabel problems).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+        """
+        p = self._forward_output(X)
+        if self.n_outputs_ == 1:
+            p = p.ravel()
+        return self._label_binarizer.inverse_transform(p)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,243 @@
+"""The network: recurrent layers, a linear head and the loss, on ONE flat vector.
+
+``RNNNetwork`` knows the parameter layout (PyTorch's names and shapes, in
+PyTorch's ``state_dict`` order), initialises the flat vector, predicts, and
+computes ``loss_and_grad`` -- the single entry point every solver calls.
+
+Loss, with w_i the sample weights (all ones by default) and S = sum_i w_i:
+
+* identity output, squared error (MLPRegressor's ``loss_``)::
+
+      L = 1 / (2 S K) * sum_i w_i * sum_k (y_ik - p_ik)**2      K = n_outputs
+
+* logistic output (binary, multilabel), binary log-loss summed over outputs::
+
+      L = -1 / S * sum_i w_i * sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)]
+
+* softmax output (multiclass)::
+
+      L = -1 / S * sum_i w_i * log p_{i, y_i}
+
+plus MLP's L2 penalty ``alpha / (2 S) * sum ||W||**2`` over the weight
+matrices (``weight_*`` and ``head.weight``, not the biases). The gradient
+returned is the exact gradient of that L.
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._cells import CELLS
+
+OUT_ACTIVATIONS = ("identity", "logistic", "softmax")
+
+
+class RNNNetwork:
+    """Recurrent layers + linear head + loss, parameterised by one flat vector.
+
+    Parameters
+    ----------
+    cell : {"rnn"}
+    n_features : int
+    hidden_size : int
+    n_outputs : int
+    out_activation : {"identity", "logistic", "softmax"}
+    activation : {"tanh", "relu"}
+        Nonlinearity of the Elman cell.
+    num_layers : int
+    bidirectional : bool
+    """
+
+    def __init__(
+        self,
+        cell,
+        n_features,
+        hidden_size,
+        n_outputs,
+        out_activation,
+        activation="tanh",
+        num_layers=1,
+        bidirectional=False,
+    ):
+        if out_activation not in OUT_ACTIVATIONS:
+            raise ValueError(f"unknown out_activation {out_activation!r}")
+        self.cell_name = cell
+        self.cell = CELLS[cell](activation)
+        self.n_features = int(n_features)
+        self.hidden_size = int(hidden_size)
+        self.n_outputs = int(n_outputs)
+        self.out_activation = out_activation
+        self.num_layers = int(num_layers)
+        self.n_directions = 2 if bidirectional else 1
+        self.layout = self._make_layout()
+        self.size = sum(int(np.prod(shape)) for _, _, shape in self.layout)
+        # True for the entries of weight matrices (L2-penalised), False for biases
+        self.penalised = np.zeros(self.size, dtype=bool)
+        for name, view in self.unpack(self.penalised).items():
+            view[...] = "weight" in name
+
+    # ------------------------------------------------------------------ layout
+    def _make_layout(self):
+        """List of (name, offset, shape) in PyTorch's state_dict order."""
+        G, H = self.cell.n_gates, self.hidden_size
+        D = self.n_directions
+        layout, offset = [], 0
+
+        def add(name, shape):
+            nonlocal offset
+            layout.append((name, offset, shape))
+            offset += int(np.prod(shape))
+
+        for layer in range(self.num_layers):
+            n_in = self.n_features if layer == 0 else D * H
+            for direction in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if direction else "")
+                add("weight_ih" + sfx, (G * H, n_in))
+                add("weight_hh" + sfx, (G * H, H))
+                add("bias_ih" + sfx, (G * H,))
+                add("bias_hh" + sfx, (G * H,))
+        add("head.weight", (self.n_outputs, D * H))
+        add("head.bias", (self.n_outputs,))
+        return layout
+
+    def unpack(self, flat):
+        """Dict name -> view of ``flat`` with the parameter's shape."""
+        return {
+            name: flat[off : off + int(np.prod(shape))].reshape(shape)
+            for name, off, shape in self.layout
+        }
+
+    def init_params(self, rng, dtype):
+        """PyTorch's initialisation: U(-k, k), k = 1/sqrt(fan) for every array."""
+        flat = np.empty(self.size, dtype=dtype)
+        k_rnn = 1.0 / np.sqrt(self.hidden_size)
+        k_head = 1.0 / np.sqrt(self.n_directions * self.hidden_size)
+        for name, view in self.unpack(flat).items():
+            k = k_head if name.startswith("head.") else k_rnn
+            view[...] = rng.uniform(-k, k, size=view.shape)
+        return flat
+
+    # ----------------------------------------------------------------- forward
+    def _forward(self, params, X):
+        """X time-major (T, N, F) -> (top features (N, D*H), caches, logits)."""
+        W = self.unpack(params)
+        H, D = self.hidden_size, self.n_directions
+        T, N, _ = X.shape
+        caches = []
+        inp = X
+        last = None
+        for layer in range(self.num_layers):
+            out = np.empty((T, N, D * H), dtype=params.dtype)
+            layer_caches = []
+            for direction in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if direction else "")
+                x = inp if direction == 0 else np.ascontiguousarray(inp[::-1])
+                W_ih = W["weight_ih" + sfx]
+                XW = (x.reshape(T * N, -1) @ W_ih.T).reshape(T, N, -1)
+                XW += W["bias_ih" + sfx]
+                hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
+                hs_out = hs if direction == 0 else hs[::-1]
+                out[:, :, direction * H : (direction + 1) * H] = hs_out
+                layer_caches.append((x, cache, hs))
+            caches.append(layer_caches)
+            inp = out
+        # top features: last forward state, and the backward direction's state
+        # after reading the whole sequence (its own last step)
+        last = np.concatenate(
+            [caches[-1][d][2][-1] for d in range(D)], axis=1
+        ) if D > 1 else caches[-1][0][2][-1]
+        logits = last @ W["head.weight"].T + W["head.bias"]
+        return last, caches, logits
+
+    def predict(self, params, X):
+        """Output activations (N, n_outputs) for time-major X (T, N, F)."""
+        _, _, z = self._forward(params, X)
+        return _activate(z, self.out_activation)
+
+    # ------------------------------------------------------------ loss & grad
+    def loss_and_grad(self, params, X, y, sample_weight=None, alpha=0.0):
+        """Loss (see module docstring) and its gradient w.r.t. ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (size,)
+        X : ndarray of shape (T, N, F), time-major
+        y : ndarray of shape (N, n_outputs)
+            Targets; 0/1 indicators for the logistic and softmax outputs.
+        sample_weight : ndarray of shape (N,) or None
+        alpha : float
+            L2 penalty.
+
+        Returns
+        -------
+        loss : float
+        grad : ndarray of shape (size,), dtype of ``params``
+        """
+        W = self.unpack(params)
+        H, D = self.hidden_size, self.n_directions
+        T, N, _ = X.shape
+        last, caches, z = self._forward(params, X)
+
+        w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
+        S = w.sum()
+        # dL/dz for the canonical link of each output: (p - y) * w / S (/ K)
+        if self.out_activation == "identity":
+            diff = z - y
+            loss = 0.5 * np.dot(w, np.einsum("ik,ik->i", diff, diff)) / (S * self.n_outputs)
+            dz = diff * (w / (S * self.n_outputs))[:, None]
+        elif self.out_activation == "logistic":
+            per = np.logaddexp(0, z) - y * z  # -[y log p + (1-y) log(1-p)]
+            loss = np.dot(w, per.sum(axis=1)) / S
+            dz = (_activate(z, "logistic") - y) * (w / S)[:, None]
+        else:
+            lse = logsumexp(z, axis=1)
+            loss = np.dot(w, lse - np.einsum("ik,ik->i", y, z)) / S
+            dz = (np.exp(z - lse[:, None]) - y) * (w / S)[:, None]
+        dz = dz.astype(params.dtype, copy=False)
+
+        grad = np.zeros_like(params)
+        G = self.unpack(grad)
+        G["head.weight"][...] = dz.T @ last
+        G["head.bias"][...] = dz.sum(axis=0)
+        dlast = dz @ W["head.weight"]  # (N, D*H)
+
+        d_out = None  # gradient w.r.t. the output sequence of the current layer
+        for layer in range(self.num_layers - 1, -1, -1):
+            d_in = None
+            for direction in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if direction else "")
+                x, cache, _ = caches[layer][direction]
+                sl = slice(direction * H, (direction + 1) * H)
+                if layer == self.num_layers - 1:
+                    dh_last, dhs = dlast[:, sl], None
+                else:
+                    dh_last = None
+                    dhs = d_out[:, :, sl] if direction == 0 else d_out[::-1, :, sl]
+                W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
+                dXW, dW_hh, db_hh = self.cell.backward(cache, W_hh, dh_last, dhs)
+                dXW2 = dXW.reshape(T * N, -1)
+                G["weight_ih" + sfx][...] = dXW2.T @ x.reshape(T * N, -1)
+                G["weight_hh" + sfx][...] = dW_hh
+                G["bias_ih" + sfx][...] = dXW2.sum(axis=0)
+                G["bias_hh" + sfx][...] = db_hh
+                if layer > 0:
+                    dx = (dXW2 @ W_ih).reshape(T, N, -1)
+                    if direction == 1:
+                        dx = dx[::-1]
+                    d_in = dx if d_in is None else d_in + dx
+            d_out = d_in
+
+        if alpha:
+            pw = np.where(self.penalised, params, 0)
+            loss += 0.5 * alpha * np.dot(pw, pw) / S
+            grad += (alpha / S) * pw
+        return float(loss), grad
+
+
+def _activate(z, out_activation):
+    if out_activation == "identity":
+        return z
+    if out_activation == "logistic":
+        # 0.5 * tanh(0.5 z) + 0.5 is the logistic function without overflow
+        return 0.5 * np.tanh(0.5 * z) + 0.5
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

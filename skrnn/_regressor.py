@@ -1,0 +1,114 @@
+"""RNNRegressor."""
+
+from sklearn.base import RegressorMixin, _fit_context
+
+from ._base import PARAMETERS_DOC, BaseRNN
+from ._validation import check_y_regression
+
+
+class RNNRegressor(RegressorMixin, BaseRNN):
+    __doc__ = """Recurrent neural network regressor trained by backpropagation through time.
+
+    Reads each sequence with a recurrent layer and predicts from its last
+    hidden state with a linear layer, minimising the squared error with an L2
+    penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
+    one flat vector; ``weights_`` exposes them under PyTorch's names.
+
+{parameters}    Attributes
+    ----------
+    n_features_in_ : int
+        Features per time step for 3-D X; number of columns (time steps) for
+        2-D X, which is read as univariate sequences.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a 2-D DataFrame with string columns.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        "identity".
+    n_iter_ : int
+        Epochs (sgd, adam) or iterations (lbfgs) run.
+    t_ : int
+        Training sequences seen by the solver (for lbfgs, n_samples times the
+        number of loss evaluations).
+    loss_ : float
+        Final training loss, penalty included.
+    loss_curve_ : list of float
+        Training loss after each epoch (sgd, adam only).
+    best_loss_ : float
+        Lowest training loss reached (sgd, adam only).
+    weights_ : dict of str to ndarray
+        ``weight_ih_l0`` (hidden_size, n_features), ``weight_hh_l0``
+        (hidden_size, hidden_size), ``bias_ih_l0``, ``bias_hh_l0``
+        (hidden_size,), ``head.weight`` (n_outputs, hidden_size), ``head.bias``
+        (n_outputs,): PyTorch's ``nn.RNN(batch_first=True)`` and ``nn.Linear``
+        names and layouts. Views into the one parameter vector: writing into
+        them changes the model.
+
+    See Also
+    --------
+    RNNClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : The feed-forward model whose
+        parameters these follow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10, 2))        # 200 sequences, 10 steps, 2 features
+    >>> y = X[:, :, 0].sum(axis=1)               # sum of the first feature
+    >>> reg = RNNRegressor(hidden_size=16, solver="lbfgs", random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.95
+    True
+    >>> sorted(reg.weights_)
+    ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'weight_hh_l0', 'weight_ih_l0']
+    """.format(parameters=PARAMETERS_DOC)
+
+    def _prepare_targets(self, y, n_samples, dtype, reset):
+        y = check_y_regression(y, n_samples, dtype)
+        Y = y.reshape(n_samples, -1)
+        if reset:
+            self.n_outputs_ = Y.shape[1]
+            self.out_activation_ = "identity"
+        return Y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences X and targets y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences; 2-D X holds univariate sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, one row per sequence.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
+    def predict(self, X):
+        """Predict from the last hidden state of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences. For 3-D X the length may differ from the one seen in fit.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, in the dtype of the fitted weights.
+        """
+        out = self._forward_output(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
