@@ -71,7 +71,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     """.format(parameters=PARAMETERS_DOC)
 
     def _prepare_targets(self, y, n_samples, dtype, reset):
-        y = check_y_classification(y, n_samples)
+        y = check_y_classification(self, y, n_samples)
         check_classification_targets(y)
         if reset:
             binarizer = LabelBinarizer().fit(y)

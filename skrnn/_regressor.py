@@ -67,7 +67,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """.format(parameters=PARAMETERS_DOC)
 
     def _prepare_targets(self, y, n_samples, dtype, reset):
-        y = check_y_regression(y, n_samples, dtype)
+        y = check_y_regression(self, y, n_samples, dtype)
         Y = y.reshape(n_samples, -1)
         if reset:
             self.n_outputs_ = Y.shape[1]

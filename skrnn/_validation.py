@@ -55,7 +55,9 @@ def check_X(estimator, X, *, reset):
             "a dense array of shape (n_samples, n_timesteps[, n_features])."
         )
     _reject_ragged(X, name)
-    ndim = len(X.shape) if hasattr(X, "shape") else np.ndim(X)
+    if not hasattr(X, "shape"):  # lists and other array-likes
+        X = np.asarray(X)
+    ndim = len(X.shape)
 
     if ndim == 3:
         X = check_array(
@@ -109,8 +111,17 @@ def check_X(estimator, X, *, reset):
     return np.ascontiguousarray(X[:, :, None])
 
 
-def check_y_regression(y, n_samples, dtype):
+def _reject_none(y, estimator):
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+
+
+def check_y_regression(estimator, y, n_samples, dtype):
     """y of shape (n,) or (n, n_outputs) as a float array of ``dtype``."""
+    _reject_none(y, estimator)
     y = check_array(y, ensure_2d=False, dtype=FLOATS, input_name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
@@ -123,8 +134,9 @@ def check_y_regression(y, n_samples, dtype):
     return y.astype(dtype, copy=False)
 
 
-def check_y_classification(y, n_samples):
+def check_y_classification(estimator, y, n_samples):
     """Labels (n,) of any type, or a (n, n_labels) indicator matrix."""
+    _reject_none(y, estimator)
     y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
