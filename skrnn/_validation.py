@@ -122,13 +122,13 @@ def _reject_none(y, estimator):
 def check_y_regression(estimator, y, n_samples, dtype):
     """y of shape (n,) or (n, n_outputs) as a float array of ``dtype``."""
     _reject_none(y, estimator)
-    y = check_array(y, ensure_2d=False, dtype=FLOATS, input_name="y")
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=FLOATS, input_name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     if y.ndim not in (1, 2):
         raise ValueError(
-            f"y must have shape (n_samples,) or (n_samples, n_outputs), got shape "
-            f"{y.shape}."
+            f"y must have shape (n_samples,) or (n_samples, n_outputs), one row per "
+            f"sequence; got shape {y.shape}."
         )
     _check_length(y, n_samples)
     return y.astype(dtype, copy=False)

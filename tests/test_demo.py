@@ -1,0 +1,48 @@
+"""`python -m skrnn`: the demo the README promises, and the bundled data."""
+
+import subprocess
+import sys
+
+import numpy as np
+from sklearn.datasets import load_digits
+
+from skrnn.__main__ import main
+from skrnn.datasets import load_digits_sequences
+
+
+def test_load_digits_sequences_reads_images_row_by_row():
+    bunch = load_digits_sequences()
+    digits = load_digits()
+    assert bunch.data.shape == (1797, 8, 8)
+    np.testing.assert_array_equal(bunch.data * 16, digits.images)
+    np.testing.assert_array_equal(bunch.target, digits.target)
+    X, y = load_digits_sequences(return_X_y=True)
+    np.testing.assert_array_equal(X, bunch.data)
+    assert "row by row" in bunch.DESCR
+
+
+def test_demo_reaches_095_test_accuracy(capsys):
+    accuracy = main(["--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert accuracy >= 0.95
+    for size in ("8", "16", "32", "64"):
+        assert any(line.split()[:1] == [size] for line in out.splitlines())
+    assert "chosen hidden_size:" in out
+    assert f"test accuracy: {accuracy:.4f}" in out
+
+
+def test_demo_help_lists_options():
+    out = subprocess.run(
+        [sys.executable, "-m", "skrnn", "--help"], capture_output=True, text=True,
+        check=True,
+    ).stdout
+    for option in ("--cell", "--sizes", "--folds", "--seed"):
+        assert option in out
+
+
+def test_demo_rejects_bad_options():
+    proc = subprocess.run(
+        [sys.executable, "-m", "skrnn", "--sizes", "8,x"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "expected integers like 8,16,32" in proc.stderr

@@ -1,0 +1,480 @@
+"""What users rely on: the scikit-learn workflow, persistence, inputs, outputs."""
+
+import pickle
+import re
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skrnn import RNNClassifier, RNNRegressor
+
+ESTIMATORS = [RNNRegressor, RNNClassifier]
+
+
+def sequences(n=60, T=6, F=3, seed=0):
+    """Regression: y is the mean of the first feature; labels: its sign."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F))
+    y = X[:, :, 0].mean(axis=1)
+    return X, y
+
+
+def data_for(Estimator, **kw):
+    X, y = sequences(**kw)
+    return (X, y) if Estimator is RNNRegressor else (X, np.where(y > 0, "up", "down"))
+
+
+def small(Estimator, **params):
+    params = {"hidden_size": 5, "max_iter": 30, "random_state": 0, **params}
+    return Estimator(**params)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+# ---------------------------------------------------------------- workflow
+def test_grid_search_over_hidden_size_on_3d_X():
+    X, y = data_for(RNNClassifier, n=90)
+    search = GridSearchCV(
+        small(RNNClassifier, solver="lbfgs"), {"hidden_size": [2, 4, 8]}, cv=3
+    ).fit(X, y)
+    assert search.best_params_["hidden_size"] in (2, 4, 8)
+    assert search.cv_results_["mean_test_score"].shape == (3,)
+    assert search.best_estimator_.weights_["weight_hh_l0"].shape == (
+        search.best_params_["hidden_size"],
+    ) * 2
+    assert search.score(X, y) > 0.8
+
+
+def test_grid_search_n_jobs_2_equals_serial():
+    X, y = data_for(RNNRegressor)
+    grid = {"hidden_size": [3, 6], "alpha": [1e-4, 1e-2]}
+    serial = GridSearchCV(small(RNNRegressor), grid, cv=2).fit(X, y)
+    parallel = GridSearchCV(small(RNNRegressor), grid, cv=2, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(
+        serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"],
+        rtol=1e-12,
+    )
+    assert serial.best_params_ == parallel.best_params_
+
+
+def test_cross_val_score():
+    X, y = data_for(RNNRegressor, n=90)
+    scores = cross_val_score(
+        small(RNNRegressor, solver="lbfgs", max_iter=100), X, y, cv=KFold(3)
+    )
+    assert scores.shape == (3,)
+    assert scores.min() > 0.8  # the mean of a feature is easy to learn
+
+
+def test_pipeline_with_function_transformer():
+    X, y = data_for(RNNRegressor)
+    double = FunctionTransformer(lambda Z: 2 * Z)
+    pipe = make_pipeline(double, small(RNNRegressor)).fit(X, y)
+    direct = small(RNNRegressor).fit(2 * X, y)
+    np.testing.assert_array_equal(pipe.predict(X), direct.predict(2 * X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_clone_is_unfitted_with_same_params(Estimator):
+    est = small(Estimator, solver="sgd", max_grad_norm=2.0).fit(*data_for(Estimator))
+    twin = clone(est)
+    assert twin.get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        twin.predict(data_for(Estimator)[0])
+    with pytest.raises(AttributeError, match="not fitted"):
+        twin.weights_
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("dump,load", [(pickle.dumps, pickle.loads), ("joblib", "joblib")])
+def test_pickle_round_trip_predicts_identically(Estimator, dump, load, tmp_path):
+    X, y = data_for(Estimator)
+    est = small(Estimator).fit(X, y)
+    if dump == "joblib":
+        joblib.dump(est, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    else:
+        restored = load(dump(est))
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    if Estimator is RNNClassifier:
+        np.testing.assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
+    for name, value in est.weights_.items():
+        np.testing.assert_array_equal(restored.weights_[name], value)
+    # still views of the flat vector after unpickling: writing one changes predict
+    assert all(np.shares_memory(v, restored._params) for v in restored.weights_.values())
+    restored.weights_["head.bias"][...] += 10.0
+    assert not np.array_equal(restored._forward_output(X), est._forward_output(X))
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_same_random_state_gives_bitwise_identical_fits(solver):
+    X, y = data_for(RNNRegressor)
+    a = small(RNNRegressor, solver=solver, random_state=7).fit(X, y)
+    b = small(RNNRegressor, solver=solver, random_state=7).fit(X, y)
+    for name in a.weights_:
+        np.testing.assert_array_equal(a.weights_[name], b.weights_[name])
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    if solver != "lbfgs":
+        assert a.loss_curve_ == b.loss_curve_
+    c = small(RNNRegressor, solver=solver, random_state=8).fit(X, y)
+    assert not np.array_equal(a._params, c._params)
+
+
+def test_random_state_none_differs_between_fits():
+    X, y = data_for(RNNRegressor)
+    a = small(RNNRegressor, random_state=None).fit(X, y)
+    b = small(RNNRegressor, random_state=None).fit(X, y)
+    assert not np.array_equal(a._params, b._params)
+
+
+# ----------------------------------------------------------------- weights_
+def test_weights_have_pytorch_names_shapes_and_are_views():
+    X, y = sequences(F=3)
+    est = small(RNNRegressor, hidden_size=7).fit(X, np.c_[y, -y])
+    W = est.weights_
+    assert list(W) == [
+        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+        "head.weight", "head.bias",
+    ]
+    shapes = {k: v.shape for k, v in W.items()}
+    assert shapes == {
+        "weight_ih_l0": (7, 3), "weight_hh_l0": (7, 7), "bias_ih_l0": (7,),
+        "bias_hh_l0": (7,), "head.weight": (2, 7), "head.bias": (2,),
+    }
+    assert all(np.shares_memory(v, est._params) for v in W.values())
+    assert sum(v.size for v in W.values()) == est._params.size
+
+
+def test_prediction_is_the_documented_recurrence():
+    """predict = head(h_T), h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)."""
+    X, y = sequences(n=10, T=4, F=2)
+    est = small(RNNRegressor, hidden_size=3).fit(X, y)
+    W = est.weights_
+    h = np.zeros((10, 3))
+    for t in range(4):
+        h = np.tanh(
+            X[:, t] @ W["weight_ih_l0"].T + W["bias_ih_l0"]
+            + h @ W["weight_hh_l0"].T + W["bias_hh_l0"]
+        )
+    expected = h @ W["head.weight"].T + W["head.bias"]
+    np.testing.assert_allclose(est.predict(X), expected.ravel(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_warm_start_continues_and_keeps_views(solver):
+    X, y = data_for(RNNRegressor)
+    est = small(RNNRegressor, solver=solver, warm_start=True, max_iter=5).fit(X, y)
+    flat = est._params
+    before = est._params.copy()
+    est.fit(X, y)
+    assert est._params is flat  # updated in place: the same storage
+    assert not np.array_equal(est._params, before)  # and trained further
+    assert all(np.shares_memory(v, est._params) for v in est.weights_.values())
+    # the views agree with predict
+    W = est.weights_
+    W["head.bias"][...] = 0.0
+    W["head.weight"][...] = 0.0
+    np.testing.assert_array_equal(est.predict(X), np.zeros(len(X)))
+
+
+def test_warm_start_starts_from_previous_weights():
+    X, y = data_for(RNNRegressor)
+    cold = small(RNNRegressor, max_iter=40).fit(X, y)
+    warm = small(RNNRegressor, max_iter=20, warm_start=True).fit(X, y)
+    first = warm.loss_curve_[-1]
+    warm.fit(X, y)
+    assert warm.loss_curve_[20] < warm.loss_curve_[0]
+    assert len(warm.loss_curve_) == 40  # MLP: the curve goes on
+    assert warm.loss_curve_[20] <= first * 1.05
+    assert cold.loss_curve_[-1] < cold.loss_curve_[0]
+
+
+def test_warm_start_with_changed_architecture_is_a_clear_error():
+    X, y = data_for(RNNRegressor)
+    est = small(RNNRegressor, warm_start=True).fit(X, y)
+    est.set_params(hidden_size=9)
+    with pytest.raises(ValueError, match=r"hidden_size: 5 -> 9 changed"):
+        est.fit(X, y)
+
+
+# ------------------------------------------------------------------ inputs
+def test_2d_X_is_univariate_sequences():
+    rng = np.random.RandomState(0)
+    X2 = rng.normal(size=(40, 6))
+    y = X2.sum(axis=1)
+    a = small(RNNRegressor).fit(X2, y)
+    b = small(RNNRegressor).fit(X2[:, :, None], y)
+    assert a.n_features_in_ == 6 and b.n_features_in_ == 1
+    np.testing.assert_array_equal(a.predict(X2), b.predict(X2[:, :, None]))
+    # fitted on 2-D: predict needs the same columns (scikit-learn's message)
+    with pytest.raises(ValueError, match="X has 5 features, but RNNRegressor is expecting 6"):
+        a.predict(X2[:, :5])
+    # ... or 3-D univariate sequences of any length
+    assert a.predict(rng.normal(size=(3, 11, 1))).shape == (3,)
+    # fitted on 3-D univariate: 2-D X of any length is univariate sequences
+    assert b.predict(X2[:, :4]).shape == (40,)
+
+
+def test_3d_X_any_length_at_predict_and_feature_count_checked():
+    X, y = sequences(T=6, F=3)
+    est = small(RNNRegressor).fit(X, y)
+    assert est.n_features_in_ == 3
+    assert est.predict(np.zeros((2, 15, 3))).shape == (2,)
+    assert est.predict(np.zeros((2, 1, 3))).shape == (2,)
+    msg = "X has 2 features per time step, but RNNRegressor was fitted with 3"
+    with pytest.raises(ValueError, match=msg):
+        est.predict(np.zeros((2, 6, 2)))
+    with pytest.raises(ValueError, match="fitted with 3 features per time step: pass a 3-D"):
+        est.predict(np.zeros((2, 6)))
+
+
+def test_dataframe_feature_names():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.normal(size=(30, 4)), columns=["t0", "t1", "t2", "t3"])
+    est = small(RNNRegressor).fit(df, df.sum(axis=1))
+    assert list(est.feature_names_in_) == ["t0", "t1", "t2", "t3"]
+    with pytest.warns(UserWarning, match="feature names"):
+        est.predict(df.to_numpy())
+    refit = est.fit(df.to_numpy()[:, :, None], df.sum(axis=1))
+    assert not hasattr(refit, "feature_names_in_")
+
+
+BAD_X = [
+    (np.zeros(10), ValueError, "Expected 2D array, got 1D array"),
+    (np.zeros((4, 3, 2, 1)), ValueError,
+     r"expects X of shape \(n_samples, n_timesteps, n_features\) or \(n_samples, "
+     r"n_timesteps\), got a 4-D array of shape \(4, 3, 2, 1\)"),
+    (np.full((4, 3, 2), np.nan), ValueError, "Input X contains NaN"),
+    (np.full((4, 3, 2), np.inf), ValueError, "Input X contains infinity"),
+    (np.zeros((4, 3, 2), dtype=complex), ValueError, "Complex data not supported"),
+    (np.zeros((0, 3, 2)), ValueError, r"Found array with 0 sample\(s\)"),
+    (np.zeros((4, 0, 2)), ValueError,
+     r"at least one time step and one feature, got X of shape \(4, 0, 2\)"),
+    (np.zeros((4, 3, 0)), ValueError,
+     r"at least one time step and one feature, got X of shape \(4, 3, 0\)"),
+    (np.zeros((4, 0)), ValueError, r"0 feature\(s\) \(shape=\(4, 0\)\)"),
+    ([np.zeros((3, 2)), np.zeros((5, 2)), np.zeros((3, 2)), np.zeros((4, 2))],
+     ValueError, r"4 sequences of different shapes \(lengths 3\.\.5\)\. Variable-length"),
+    (np.array([["a", "b"]] * 4, dtype=object), ValueError, "could not convert"),
+]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("X,error,match", BAD_X)
+def test_bad_X_in_fit_is_a_clear_error(Estimator, X, error, match):
+    y = np.arange(len(X)) % 2
+    with pytest.raises(error, match=match):
+        small(Estimator).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("X,error,match", BAD_X[:5] + BAD_X[6:8])
+def test_bad_X_in_predict_is_a_clear_error(Estimator, X, error, match):
+    Xf, yf = data_for(Estimator, F=2)
+    est = small(Estimator).fit(Xf, yf)
+    with pytest.raises(error, match=match):
+        est.predict(X)
+
+
+def test_sparse_X_is_a_clear_type_error():
+    sp = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="does not accept sparse input"):
+        small(RNNRegressor).fit(sp.csr_matrix(np.ones((4, 3))), np.ones(4))
+
+
+def test_bad_y_is_a_clear_error():
+    X, y = sequences()
+    with pytest.raises(ValueError, match="X has 60 sequences, y has 59 rows"):
+        small(RNNRegressor).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        small(RNNRegressor).fit(X, np.where(y > 1, np.nan, y))
+    with pytest.raises(ValueError, match=r"requires y to be passed"):
+        small(RNNClassifier).fit(X, None)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        small(RNNClassifier).fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 'a'"):
+        small(RNNClassifier).fit(X, ["a"] * len(X))
+    with pytest.raises(ValueError, match=r"y must have shape \(n_samples,\) or"):
+        small(RNNRegressor).fit(X, np.zeros((60, 6, 2)))
+
+
+@pytest.mark.parametrize(
+    "param,value",
+    [("cell", "lstm"), ("cell", "gru"), ("num_layers", 2), ("bidirectional", True),
+     ("return_sequences", True)],
+)
+def test_not_yet_implemented_architectures_are_clear_errors(param, value):
+    X, y = sequences()
+    est = small(RNNRegressor, **{param: value})
+    with pytest.raises(ValueError, match=re.escape(f"{param}={value!r} is not available yet")):
+        est.fit(X, y)
+    assert not hasattr(est, "n_features_in_")  # nothing was half-fitted
+
+
+@pytest.mark.parametrize(
+    "param,value",
+    [("cell", "lstm2"), ("hidden_size", 0), ("solver", "rmsprop"), ("max_grad_norm", 0.0),
+     ("batch_size", 0), ("activation", "sigmoid")],
+)
+def test_invalid_parameters_rejected_by_constraints(param, value):
+    X, y = sequences()
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of RNNRegressor must be"):
+        small(RNNRegressor, **{param: value}).fit(X, y)
+
+
+# ----------------------------------------------------------------- outputs
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_dtype_is_kept(dtype, solver):
+    X, y = sequences()
+    est = small(RNNRegressor, solver=solver).fit(X.astype(dtype), y)
+    assert est._params.dtype == dtype
+    assert all(v.dtype == dtype for v in est.weights_.values())
+    assert est.predict(X.astype(dtype)).dtype == dtype
+
+
+def test_multioutput_regression():
+    X, y = sequences()
+    Y = np.c_[y, 2 * y, -y]
+    est = small(RNNRegressor, solver="lbfgs", max_iter=200).fit(X, Y)
+    assert est.n_outputs_ == 3 and est.out_activation_ == "identity"
+    assert est.predict(X).shape == (60, 3)
+    assert est.score(X, Y) > 0.9
+
+
+@pytest.mark.parametrize("labels", [["down", "up"], [3, 7], [False, True]])
+def test_binary_classification_any_label_type(labels):
+    X, y = sequences()
+    yl = np.where(y > 0, labels[1], labels[0])
+    clf = small(RNNClassifier, solver="lbfgs", max_iter=100).fit(X, yl)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
+    assert list(clf.classes_) == sorted(labels)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (60, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+    pred = clf.predict(X)
+    assert pred.dtype == np.asarray(yl).dtype
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, yl) > 0.9
+
+
+def test_multiclass_classification():
+    X, y = sequences(n=90)
+    yl = np.digitize(y, [-0.2, 0.2])  # 3 classes
+    clf = small(RNNClassifier, solver="lbfgs", max_iter=200).fit(X, yl)
+    assert clf.out_activation_ == "softmax" and clf.n_outputs_ == 3
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), proba.argmax(axis=1))
+    assert clf.score(X, yl) > 0.8
+
+
+def test_multilabel_classification():
+    X, y = sequences(n=90)
+    Y = np.c_[y > 0, X[:, -1, 1] > 0, X[:, 0, 2] > 0].astype(int)
+    clf = small(RNNClassifier, solver="lbfgs", max_iter=200, hidden_size=8).fit(X, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 3)
+    np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+    assert (clf.predict(X) == Y).mean() > 0.85
+
+
+def test_classifier_rejects_unseen_classes_on_warm_start():
+    X, y = sequences()
+    clf = small(RNNClassifier, warm_start=True).fit(X, np.where(y > 0, "a", "b"))
+    with pytest.raises(ValueError, match=r"classes \['c'\] not seen in the first fit"):
+        clf.fit(X, np.where(y > 0, "a", "c"))
+
+
+# ------------------------------------------------------------------ solvers
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_every_solver_learns(solver):
+    X, y = sequences(n=120)
+    params = {"adam": {"learning_rate_init": 0.01}, "sgd": {"learning_rate_init": 0.05},
+              "lbfgs": {}}[solver]
+    est = small(RNNRegressor, solver=solver, max_iter=150, **params).fit(X, y)
+    assert est.score(X, y) > 0.9
+    assert est.n_iter_ >= 1 and est.t_ > 0
+    if solver == "lbfgs":
+        assert not hasattr(est, "loss_curve_")
+    else:
+        assert len(est.loss_curve_) == est.n_iter_
+        assert est.loss_ == est.loss_curve_[-1]
+        assert est.best_loss_ == min(est.loss_curve_)
+        assert est.t_ == 120 * est.n_iter_
+
+
+def test_tol_and_n_iter_no_change_stop_training():
+    X, y = sequences()
+    est = small(RNNRegressor, max_iter=500, tol=10.0, n_iter_no_change=3).fit(X, y)
+    # the first epoch sets the best loss; as no later epoch improves it by 10,
+    # training stops after n_iter_no_change + 1 more epochs (MLP's rule)
+    assert est.n_iter_ == 5
+
+
+def test_convergence_warning_at_max_iter():
+    X, y = sequences()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+            small(RNNRegressor, max_iter=3, tol=0).fit(X, y)
+
+
+def test_invscaling_and_adaptive_schedules():
+    X, y = sequences()
+    inv = small(RNNRegressor, solver="sgd", learning_rate="invscaling", max_iter=5).fit(X, y)
+    assert inv._optimizer.learning_rate == pytest.approx(
+        inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t
+    )
+    ada = small(
+        RNNRegressor, solver="sgd", learning_rate="adaptive", tol=10.0,
+        n_iter_no_change=2, max_iter=10,
+    ).fit(X, y)
+    # after the first epoch, every 3 epochs without improvement divide the
+    # rate by 5: at epochs 4, 7 and 10
+    assert ada._optimizer.learning_rate == pytest.approx(ada.learning_rate_init / 125)
+    assert ada.n_iter_ == 10
+
+
+def test_max_grad_norm_clips_every_step(monkeypatch):
+    import skrnn._base as base
+
+    seen = []
+    original = base.clip_grad_norm
+
+    def spy(grad, max_norm):
+        out = original(grad, max_norm)
+        seen.append(np.linalg.norm(out))
+        return out
+
+    monkeypatch.setattr(base, "clip_grad_norm", spy)
+    X, y = sequences()
+    small(RNNRegressor, max_grad_norm=1e-3, max_iter=3, batch_size=20).fit(X, 100 * y)
+    assert len(seen) == 9
+    assert max(seen) == pytest.approx(1e-3)
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    X, y = sequences()
+    small(RNNRegressor, verbose=True, max_iter=4, tol=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4
+    assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds", lines[0])
+    small(RNNRegressor, verbose=False, max_iter=4).fit(X, y)
+    assert capsys.readouterr().out == ""

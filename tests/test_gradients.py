@@ -1,0 +1,118 @@
+"""BPTT against central finite differences, in float64, for every parameter."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from skrnn import RNNClassifier, RNNRegressor
+from skrnn._network import RNNNetwork
+
+
+def _targets(out_activation, rng, n, k):
+    if out_activation == "identity":
+        return rng.normal(size=(n, k))
+    if out_activation == "logistic":
+        return (rng.uniform(size=(n, k)) > 0.5).astype(float)
+    return np.eye(k)[rng.randint(k, size=n)]
+
+
+def _finite_differences(net, params, args, eps=1e-6):
+    grad = np.empty_like(params)
+    for i in range(params.size):
+        p = params.copy()
+        p[i] += eps
+        up, _ = net.loss_and_grad(p, *args)
+        p[i] -= 2 * eps
+        down, _ = net.loss_and_grad(p, *args)
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+# (T, N, F, H, K): several random shapes, including T=1, N=1 and F=1
+SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("out_activation", ["identity", "logistic", "softmax"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gradient_matches_finite_differences(shape, out_activation, activation, weighted):
+    T, N, F, H, K = shape
+    if out_activation == "softmax":
+        K = max(K, 2)
+    rng = np.random.RandomState(zlib.crc32(repr((shape, out_activation, activation)).encode()))
+    net = RNNNetwork("rnn", F, H, K, out_activation, activation)
+    # larger-than-default weights so that tanh saturates somewhat and relu
+    # units are both on and off: a harder test than the small initial weights
+    params = 2 * net.init_params(rng, np.float64)
+    X = rng.normal(size=(T, N, F))
+    y = _targets(out_activation, rng, N, K)
+    sw = rng.uniform(0.1, 3.0, size=N) if weighted else None
+    args = (X, y, sw, 0.3)
+
+    loss, grad = net.loss_and_grad(params, *args)
+    numeric = _finite_differences(net, params, args)
+
+    assert np.isfinite(loss)
+    scale = np.abs(numeric).max()
+    assert scale > 1e-3  # the check is not vacuous
+    np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * scale)
+    # and per named array, so that a failure says which weight is wrong
+    for name, g in net.unpack(grad).items():
+        np.testing.assert_allclose(
+            g, net.unpack(numeric)[name], rtol=0, atol=1e-6 * scale, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("num_layers,bidirectional", [(2, False), (1, True), (2, True)])
+def test_gradient_stacked_and_bidirectional_network(num_layers, bidirectional):
+    # The network already runs stacked and bidirectional layers (the
+    # estimators expose them in a later version): BPTT is checked here.
+    rng = np.random.RandomState(1)
+    net = RNNNetwork("rnn", 3, 4, 2, "identity", "tanh", num_layers, bidirectional)
+    params = 2 * net.init_params(rng, np.float64)
+    args = (rng.normal(size=(5, 3, 3)), rng.normal(size=(3, 2)), None, 0.1)
+    _, grad = net.loss_and_grad(params, *args)
+    numeric = _finite_differences(net, params, args)
+    np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_loss_values_match_mlp_definitions():
+    """The loss is MLP's: half the mean squared error, and the mean log-loss."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4, 6, 2))
+    for out_activation, K in [("identity", 3), ("logistic", 2), ("softmax", 3)]:
+        net = RNNNetwork("rnn", 2, 5, K, out_activation)
+        params = net.init_params(rng, np.float64)
+        y = _targets(out_activation, rng, 6, K)
+        sw = rng.uniform(0.5, 2, size=6)
+        loss, _ = net.loss_and_grad(params, X, y, sw, 0.0)
+        p = net.predict(params, X)
+        if out_activation == "identity":
+            expected = 0.5 * np.average(((y - p) ** 2).mean(axis=1), weights=sw)
+        elif out_activation == "logistic":
+            ll = y * np.log(p) + (1 - y) * np.log(1 - p)
+            expected = -np.average(ll.sum(axis=1), weights=sw)
+        else:
+            expected = -np.average(np.log((p * y).sum(axis=1)), weights=sw)
+        assert loss == pytest.approx(expected, rel=1e-12)
+        # the penalty: alpha / (2 sum(sw)) * squared norm of the weight matrices
+        loss_a, _ = net.loss_and_grad(params, X, y, sw, 0.7)
+        W = net.unpack(params)
+        sq = sum((v**2).sum() for name, v in W.items() if "weight" in name)
+        assert loss_a - loss == pytest.approx(0.7 * sq / (2 * sw.sum()), rel=1e-10)
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_reported_loss_is_loss_and_grad(Estimator):
+    """loss_ of an L-BFGS fit is the loss of the fitted weights."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 5, 2))
+    y = X[:, :, 0].sum(axis=1) if Estimator is RNNRegressor else X[:, -1, 0] > 0
+    est = Estimator(hidden_size=4, solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    Y = est._prepare_targets(y, 30, np.float64, reset=False)
+    loss, _ = est._net.loss_and_grad(
+        est._params, X.transpose(1, 0, 2).copy(), Y, None, est.alpha
+    )
+    assert est.loss_ == pytest.approx(loss, rel=1e-12)
