@@ -91,6 +91,8 @@ CONFIGS = {
 QUICK_CONFIGS = ("A", "B")
 QUICK_N_DIVISOR = 4
 LEARNING_RATE = 1e-3
+#: share of the machine's CPU time used by other processes above which a row is flagged
+BUSY_SHARE = 0.05
 #: environment variables that steer BLAS / OpenMP threading or kernels (reported only)
 THREAD_ENV_VARS = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
@@ -326,16 +328,23 @@ class OtherLoad:
         idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
         return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
-    def report(self):
+    def share(self):
+        """(CPU-seconds used by others, wall seconds, share of the machine) or None."""
         busy = self._busy()
         if busy is None or self.busy is None:
-            return "CPU used by other processes: unknown (no /proc/stat)"
+            return None
         wall = time.perf_counter() - self.wall
         others = max(0.0, (busy - self.busy) - (time.process_time() - self.own))
-        share = others / (wall * (os.cpu_count() or 1))
+        return others, wall, others / (wall * (os.cpu_count() or 1))
+
+    def report(self):
+        measured = self.share()
+        if measured is None:
+            return "CPU used by other processes: unknown (no /proc/stat)"
+        others, wall, share = measured
         line = (f"CPU used by other processes during the run: {others:.1f} CPU-s "
                 f"in {wall:.0f} s ({100 * share:.0f}% of the machine)")
-        if share > 0.05:
+        if share > BUSY_SHARE:
             line += " -- WARNING: the machine was not idle; timings are unreliable"
         return line
 
@@ -390,6 +399,7 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     fit_ratios, pred_ratios, notes = [], [], []
+    any_busy = False
     for name in names:
         batch, T, F, H, N = CONFIGS[name]
         n_samples = max(batch, N // divisor)
@@ -397,7 +407,11 @@ def main(argv=None):
         label = f"{name} B{batch} T{T} F{F} H{H} N{n_samples}"
         for cell in cells:
             for dtype in dtypes:
+                row_load = OtherLoad()
                 r = measure(cell, cfg, dtype, n_samples, args.repeats, args.skrnn_mode)
+                busy = row_load.share()
+                flag = " !busy" if busy is not None and busy[2] > BUSY_SHARE else ""
+                any_busy = any_busy or bool(flag)
                 sf, tf = r.get("skrnn_fit"), r.get("torch_fit")
                 sp, tp = r.get("skrnn_pred"), r.get("torch_pred")
                 rf = sf / tf if sf and tf else None
@@ -407,7 +421,7 @@ def main(argv=None):
                 if rp:
                     pred_ratios.append(rp)
                 print(f"{label:<24} {cell:<5} {dtype.name:<8} {_fmt(sf):>11} {_fmt(tf):>11} "
-                      f"{_fmt(rf, True):>7} {_fmt(sp):>11} {_fmt(tp):>11} {_fmt(rp, True):>7}",
+                      f"{_fmt(rf, True):>7} {_fmt(sp):>11} {_fmt(tp):>11} {_fmt(rp, True):>7}{flag}",
                       flush=True)
                 if r["note"]:
                     notes.append(f"{label} {cell} {dtype.name}: {r['note']}")
@@ -422,6 +436,9 @@ def main(argv=None):
         print("(torch is missing: no ratios)")
     for note in notes:
         print("note:", note)
+    if any_busy:
+        print(f"!busy: other processes used more than {100 * BUSY_SHARE:.0f}% of the CPUs "
+              "while that row ran; rerun it on an idle machine")
     print(load.report())
 
 
