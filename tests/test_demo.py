@@ -46,3 +46,17 @@ def test_demo_rejects_bad_options():
     )
     assert proc.returncode == 2
     assert "expected integers like 8,16,32" in proc.stderr
+
+
+def test_example_script_runs(tmp_path, monkeypatch, capsys):
+    """examples/ stay runnable (with or without matplotlib)."""
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "examples" / "plot_hidden_size_cv.py"
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "chosen: {'hidden_size':" in out
+    accuracy = float(out.split("test accuracy")[1].split()[0])
+    assert accuracy > 0.9
