@@ -224,36 +224,44 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         first_pass = not hasattr(self, "_params") or (
             not self.warm_start and not incremental
         )
-        X = check_X(self, X, reset=first_pass)
-        if not first_pass:
-            X = X.astype(self._params.dtype, copy=False)
-        Y = self._prepare_targets(y, X.shape[0], X.dtype, reset=first_pass)
-        rng = check_random_state(self.random_state)
+        # Validation may set attributes (n_features_in_, classes_, ...): if it
+        # fails, put the estimator back exactly as it was.
+        saved = dict(self.__dict__)
+        try:
+            X = check_X(self, X, reset=first_pass)
+            if not first_pass:
+                X = X.astype(self._params.dtype, copy=False)
+            Y = self._prepare_targets(y, X.shape[0], X.dtype, reset=first_pass)
+            spec = dict(
+                cell=self.cell,
+                n_features=X.shape[2],
+                hidden_size=self.hidden_size,
+                n_outputs=Y.shape[1],
+                out_activation=self.out_activation_,
+                activation=self.activation,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+            )
+            if not first_pass:
+                self._check_warm_start_compatible(spec)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
 
-        spec = dict(
-            cell=self.cell,
-            n_features=X.shape[2],
-            hidden_size=self.hidden_size,
-            n_outputs=Y.shape[1],
-            out_activation=self.out_activation_,
-            activation=self.activation,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-        )
+        rng = check_random_state(self.random_state)
         if first_pass:
             self._net = RNNNetwork(**spec)
             self._params = self._net.init_params(rng, X.dtype)
             self.n_iter_ = 0
             self.t_ = 0
-            if self.solver in ("sgd", "adam"):
-                self.loss_curve_ = []
-                self.best_loss_ = np.inf
-                self._no_improvement_count = 0
-            else:
-                for attr in ("loss_curve_", "best_loss_", "_optimizer"):
-                    self.__dict__.pop(attr, None)
-        else:
-            self._check_warm_start_compatible(spec)
+        if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
+            for attr in ("loss_curve_", "best_loss_", "_optimizer"):
+                self.__dict__.pop(attr, None)
+        elif first_pass or not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+            self.best_loss_ = np.inf
+            self._no_improvement_count = 0
 
         X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, N, F)
         if self.solver == "lbfgs":

@@ -478,3 +478,33 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds", lines[0])
     small(RNNRegressor, verbose=False, max_iter=4).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_failed_fit_leaves_a_fitted_estimator_unchanged(warm_start):
+    X, y = data_for(RNNClassifier)
+    clf = small(RNNClassifier, warm_start=warm_start).fit(X, y)
+    before = (clf.predict_proba(X), dict(clf.__dict__))
+    bad = [
+        (np.zeros((len(X), 6, 5)), y),  # new feature count: ok without warm start
+        (X, np.full(len(X), "only")),  # one class
+        (np.full_like(X, np.nan), y),  # NaN
+        (X, y[:-1]),  # wrong length
+    ]
+    for Xb, yb in bad[int(not warm_start):]:
+        with pytest.raises(ValueError):
+            clf.fit(Xb, yb)
+        np.testing.assert_array_equal(clf.predict_proba(X), before[0])
+        assert clf.__dict__.keys() == before[1].keys()
+        assert clf.n_features_in_ == 3
+        np.testing.assert_array_equal(clf.classes_, ["down", "up"])
+
+
+@pytest.mark.parametrize("first,then", [("adam", "lbfgs"), ("lbfgs", "sgd")])
+def test_warm_start_across_solvers(first, then):
+    X, y = data_for(RNNRegressor)
+    est = small(RNNRegressor, solver=first, warm_start=True).fit(X, y)
+    before = est.score(X, y)
+    est.set_params(solver=then, learning_rate_init=1e-3).fit(X, y)
+    assert est.score(X, y) >= before - 0.05
+    assert hasattr(est, "loss_curve_") == (then != "lbfgs")
