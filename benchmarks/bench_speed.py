@@ -394,7 +394,7 @@ def main(argv=None):
           f"1 warm-up; N divided by {divisor}")
     print()
 
-    header = (f"{'config':<24} {'cell':<5} {'dtype':<8} {'skrnn s/ep':>11} {'torch s/ep':>11} "
+    header = (f"{'config':<26} {'cell':<5} {'dtype':<8} {'skrnn s/ep':>11} {'torch s/ep':>11} "
               f"{'ratio':>7} {'skrnn pred':>11} {'torch pred':>11} {'ratio':>7}")
     print(header)
     print("-" * len(header))
@@ -420,7 +420,7 @@ def main(argv=None):
                     fit_ratios.append(rf)
                 if rp:
                     pred_ratios.append(rp)
-                print(f"{label:<24} {cell:<5} {dtype.name:<8} {_fmt(sf):>11} {_fmt(tf):>11} "
+                print(f"{label:<26} {cell:<5} {dtype.name:<8} {_fmt(sf):>11} {_fmt(tf):>11} "
                       f"{_fmt(rf, True):>7} {_fmt(sp):>11} {_fmt(tp):>11} {_fmt(rp, True):>7}{flag}",
                       flush=True)
                 if r["note"]:
