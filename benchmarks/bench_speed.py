@@ -31,7 +31,10 @@ median of the rounds and the ratio skrnn / torch (below 1: skrnn is faster).
 
 The script never changes BLAS or OpenMP settings; it reports what ran
 (threadpoolctl's view of the loaded BLAS/OpenMP libraries, the environment
-variables that steer them, and torch's own thread count).
+variables that steer them, and torch's own thread count). Run it on an idle
+machine: it measures the CPU time other processes used meanwhile (from
+/proc/stat) and marks a row ``!busy`` when they took more than 5% of the CPUs
+(PyTorch's OpenMP threads slow down 10-100x when they share the cores).
 
 torch is optional: without it, only skrnn's timings are printed.
 
@@ -51,8 +54,8 @@ From the repository root, with skrnn importable (``pip install -e .``)::
     python benchmarks/bench_speed.py --configs A,C --dtypes float32 --repeats 5
     python benchmarks/bench_speed.py --cells rnn,lstm,gru   # once skrnn has them
 
-PyTorch, for the comparison: ``pip install torch`` (CPU build). It is never a
-dependency of skrnn.
+PyTorch, for the comparison: ``pip install torch`` (CPU build; developed with
+torch 2.13.0). It is never a dependency of skrnn.
 """
 
 import argparse
@@ -281,10 +284,14 @@ def environment_report():
     if torch is None:
         lines.append("torch: NOT INSTALLED -- skrnn timings only (pip install torch to compare)")
     else:
+        onednn = torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
+        try:
+            capability = torch.backends.cpu.get_cpu_capability()
+        except AttributeError:
+            capability = "unknown"
         lines.append(
             f"torch {torch.__version__}: {torch.get_num_threads()} threads, "
-            f"oneDNN (mkldnn) {'on' if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled else 'off'}, "
-            f"CPU capability {torch.backends.cpu.get_cpu_capability()}"
+            f"oneDNN (mkldnn) {'on' if onednn else 'off'}, CPU capability {capability}"
         )
     try:
         from threadpoolctl import threadpool_info
@@ -381,6 +388,8 @@ def main(argv=None):
     if bad:
         parser.error(f"unknown cells {bad}; choose from rnn, lstm, gru")
     dtypes = [np.dtype(d) for d in args.dtypes.split(",")]
+    if any(d not in (np.float32, np.float64) for d in dtypes):
+        parser.error("--dtypes: float32 and/or float64")
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
     divisor = QUICK_N_DIVISOR if args.quick else 1
