@@ -24,7 +24,10 @@ from ._validation import check_X
 IMPLEMENTED = {"cell": {"rnn"}, "num_layers": {1}, "bidirectional": {False},
                "return_sequences": {False}}
 
-PREDICT_CHUNK = 4096  # sequences per forward pass in predict
+#: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
+#: n_gates * hidden_size * directions), holds at most this many numbers (64 MB
+#: in float64), so predict's memory does not grow with n_samples
+PREDICT_ELEMENTS = 2**23
 
 #: the Parameters section shared by both estimators' docstrings
 PARAMETERS_DOC = """\
@@ -395,11 +398,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """Validated X -> output activations (n_samples, n_outputs_)."""
         check_is_fitted(self)
         X = check_X(self, X, reset=False).astype(self._params.dtype, copy=False)
+        chunk = max(1, PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
         outs = [
             self._net.predict(
-                self._params, np.ascontiguousarray(X[s : s + PREDICT_CHUNK].transpose(1, 0, 2))
+                self._params, np.ascontiguousarray(X[s : s + chunk].transpose(1, 0, 2))
             )
-            for s in range(0, X.shape[0], PREDICT_CHUNK)
+            for s in range(0, X.shape[0], chunk)
         ]
         return np.concatenate(outs, axis=0)
 

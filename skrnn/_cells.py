@@ -36,8 +36,9 @@ class ElmanCell:
         db_hh    = sum_t da_t
         dXW[t]   = da_t
 
-    Per step: 3 NumPy calls forward (GEMM, add, activation), 2 backward
-    (multiply, GEMM), plus one add when every step receives a gradient.
+    Per step: 3 NumPy calls forward (GEMM, add, activation; the float64 tanh
+    is 5 cheaper calls, see ``_tanh_float64``), 2 backward (multiply, GEMM),
+    plus one add when every step receives a gradient.
     """
 
     n_gates = 1
@@ -71,12 +72,16 @@ class ElmanCell:
         hs += b_hh  # fold the recurrent bias into the projection: one call
         W_hhT = W_hh.T
         step = np.empty_like(hs[0])
-        act = np.tanh if self.activation == "tanh" else _relu_inplace
-        act(hs[0], out=hs[0])
-        for t in range(1, hs.shape[0]):
-            np.matmul(hs[t - 1], W_hhT, out=step)
-            hs[t] += step
-            act(hs[t], out=hs[t])
+        if self.activation == "relu":
+            act = _relu_inplace
+        else:
+            act = np.tanh if hs.dtype == np.float32 else _tanh_float64
+        with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_float64
+            act(hs[0], out=hs[0])
+            for t in range(1, hs.shape[0]):
+                np.matmul(hs[t - 1], W_hhT, out=step)
+                hs[t] += step
+                act(hs[t], out=hs[t])
         return hs, hs
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
@@ -123,6 +128,22 @@ class ElmanCell:
 
 def _relu_inplace(x, out):
     return np.maximum(x, 0, out=out)
+
+
+def _tanh_float64(x, out):
+    """tanh(x) = 1 - 2 / (exp(2x) + 1), in place.
+
+    NumPy's float64 tanh is not vectorised on common x86 builds (about
+    15 ns/element against 6 for this form, measured in benchmarks/); the
+    absolute error is below 4e-16. exp overflows to inf for x > 354, which
+    gives exactly 1.
+    """
+    np.multiply(x, 2.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    np.subtract(1.0, out, out=out)
+    return out
 
 
 CELLS = {"rnn": ElmanCell}

@@ -68,6 +68,8 @@ class RNNNetwork:
         self.out_activation = out_activation
         self.num_layers = int(num_layers)
         self.n_directions = 2 if bidirectional else 1
+        # numbers per sequence and time step in a layer's largest array
+        self.step_width = self.cell.n_gates * self.hidden_size * self.n_directions
         self.layout = self._make_layout()
         self.size = sum(int(np.prod(shape)) for _, _, shape in self.layout)
         # True for the entries of weight matrices (L2-penalised), False for biases
@@ -124,9 +126,10 @@ class RNNNetwork:
         T, N, _ = X.shape
         caches = []
         inp = X
-        last = None
         for layer in range(self.num_layers):
-            out = np.empty((T, N, D * H), dtype=params.dtype)
+            top = layer == self.num_layers - 1
+            # the top layer's sequence is not needed: the head reads last states
+            out = None if top else np.empty((T, N, D * H), dtype=params.dtype)
             layer_caches = []
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
@@ -135,8 +138,10 @@ class RNNNetwork:
                 XW = (x.reshape(T * N, -1) @ W_ih.T).reshape(T, N, -1)
                 XW += W["bias_ih" + sfx]
                 hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
-                hs_out = hs if direction == 0 else hs[::-1]
-                out[:, :, direction * H : (direction + 1) * H] = hs_out
+                if out is not None:
+                    out[:, :, direction * H : (direction + 1) * H] = (
+                        hs if direction == 0 else hs[::-1]
+                    )
                 layer_caches.append((x, cache, hs))
             caches.append(layer_caches)
             inp = out

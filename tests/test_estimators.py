@@ -508,3 +508,14 @@ def test_warm_start_across_solvers(first, then):
     est.set_params(solver=then, learning_rate_init=1e-3).fit(X, y)
     assert est.score(X, y) >= before - 0.05
     assert hasattr(est, "loss_curve_") == (then != "lbfgs")
+
+
+def test_predict_in_chunks_equals_one_pass(monkeypatch):
+    import skrnn._base as base
+
+    X, y = sequences(n=50)
+    est = small(RNNRegressor).fit(X, y)
+    whole = est.predict(X)
+    # chunks of 3 sequences: 6 steps x 5 units x 3 sequences = 90 numbers
+    monkeypatch.setattr(base, "PREDICT_ELEMENTS", 90)
+    np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
