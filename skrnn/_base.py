@@ -21,8 +21,7 @@ from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import check_X
 
 #: what this version implements; the others are accepted by the signature
-IMPLEMENTED = {"cell": {"rnn"}, "num_layers": {1}, "bidirectional": {False},
-               "return_sequences": {False}}
+IMPLEMENTED = {"return_sequences": {False}}
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds at most this many numbers (64 MB
@@ -34,19 +33,27 @@ PARAMETERS_DOC = """\
     Parameters
     ----------
     hidden_size : int, default=32
-        Number of hidden units of the recurrent layer.
+        Number of hidden units of each recurrent layer and direction.
     cell : {"rnn", "lstm", "gru"}, default="rnn"
-        Recurrent cell. This version implements the Elman cell ("rnn")
-        only, ``h_t = activation(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``
-        (PyTorch's ``nn.RNN``); "lstm" and "gru" raise a ValueError.
+        Recurrent cell, with PyTorch's equations and weight layout:
+        "rnn" is the Elman cell ``h_t = activation(W_ih x_t + b_ih + W_hh
+        h_{t-1} + b_hh)`` (``nn.RNN``); "lstm" is ``nn.LSTM`` (gates i, f, g,
+        o); "gru" is ``nn.GRU`` (gates r, z, n, the reset gate applied to
+        ``W_hn h + b_hn``). Weights start uniform in +-1/sqrt(hidden_size).
     activation : {"tanh", "relu"}, default="tanh"
-        Nonlinearity of the Elman cell.
+        Nonlinearity of the Elman cell (ignored by lstm and gru).
     num_layers : int, default=1
-        Number of stacked recurrent layers; only 1 in this version.
+        Number of stacked recurrent layers.
     bidirectional : bool, default=False
-        Read the sequences in both directions; only False in this version.
+        Read each sequence in both directions. The head reads the last
+        forward state and the backward direction's state after it has read
+        the whole sequence (PyTorch's ``h_n``), in that order.
     return_sequences : bool, default=False
-        One output per time step; only False in this version.
+        One output per time step; not available in this version (ValueError).
+    dropout : float, default=0.0
+        Probability of zeroing each output of every recurrent layer but the
+        last, during training only (PyTorch's ``dropout``); masks are drawn
+        from ``random_state``. Needs a stochastic solver (sgd, adam).
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         Optimiser, as in scikit-learn's MLP. "adam" and "sgd" go through minibatches
         of shuffled sequences; "lbfgs" uses scipy's L-BFGS-B on the whole set.
@@ -108,6 +115,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "return_sequences": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -142,6 +150,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         num_layers=1,
         bidirectional=False,
         return_sequences=False,
+        dropout=0.0,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -169,6 +178,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.return_sequences = return_sequences
+        self.dropout = dropout
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -212,6 +222,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ fit
     def _check_architecture(self):
+        if self.dropout and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver: L-BFGS needs a "
+                "deterministic loss. Use solver='adam' or 'sgd', or dropout=0."
+            )
         for param, supported in IMPLEMENTED.items():
             value = getattr(self, param)
             if value not in supported:
@@ -244,9 +259,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 activation=self.activation,
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
+                dropout=self.dropout,
             )
             if not first_pass:
                 self._check_warm_start_compatible(spec)
+                self._net.dropout = float(self.dropout)
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -287,6 +304,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             hidden_size=old.hidden_size, n_outputs=old.n_outputs,
             out_activation=old.out_activation, activation=old.cell.activation,
             num_layers=old.num_layers, bidirectional=old.n_directions == 2,
+            dropout=spec["dropout"],  # training-only: may change between fits
         )
         changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
         if changed:
@@ -356,7 +374,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 else:
                     idx = order[start:stop]
                     Xb, Yb = np.take(X_tm, idx, axis=1), Y[idx]
-                loss, grad = net.loss_and_grad(params, Xb, Yb, None, self.alpha)
+                loss, grad = net.loss_and_grad(params, Xb, Yb, None, self.alpha, rng)
                 clip_grad_norm(grad, self.max_grad_norm)
                 opt.update(params, grad)
                 accumulated += loss * (stop - start)

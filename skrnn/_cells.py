@@ -72,10 +72,7 @@ class ElmanCell:
         hs += b_hh  # fold the recurrent bias into the projection: one call
         W_hhT = W_hh.T
         step = np.empty_like(hs[0])
-        if self.activation == "relu":
-            act = _relu_inplace
-        else:
-            act = np.tanh if hs.dtype == np.float32 else _tanh_float64
+        act = _relu_inplace if self.activation == "relu" else _tanh
         with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_float64
             act(hs[0], out=hs[0])
             for t in range(1, hs.shape[0]):
@@ -146,4 +143,205 @@ def _tanh_float64(x, out):
     return out
 
 
-CELLS = {"rnn": ElmanCell}
+def _sigmoid_inplace(a):
+    """Logistic function in place, as 0.5 * tanh(0.5 a) + 0.5 (no overflow)."""
+    a *= 0.5
+    _tanh(a, a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _tanh(x, out):
+    return np.tanh(x, out=out) if x.dtype == np.float32 else _tanh_float64(x, out)
+
+
+class LSTMCell:
+    """LSTM cell, PyTorch's ``nn.LSTM`` (gates i, f, g, o in ``W_ih``/``W_hh``).
+
+    Forward, with c_{-1} = h_{-1} = 0::
+
+        [i, f, g, o] = XW[t] + b_hh + h_{t-1} @ W_hh.T      (pre-activations)
+        i, f, o = sigmoid(.), g = tanh(.)
+        c_t = f * c_{t-1} + i * g
+        h_t = o * tanh(c_t)
+
+    Backward, with dh the gradient reaching h_t and dc' the one reaching c_t
+    from step t+1::
+
+        dc    = dc' + dh * o * (1 - tanh(c_t)**2)
+        da_i  = dc * g * i (1 - i)        da_f = dc * c_{t-1} * f (1 - f)
+        da_g  = dc * i * (1 - g**2)       da_o = dh * tanh(c_t) * o (1 - o)
+        dc'   = dc * f                    (to step t-1)
+        dh'   = [da_i, da_f, da_g, da_o] @ W_hh      (to step t-1)
+
+    Internally the gates are ordered i, f, o, g so that the three sigmoids
+    are one contiguous block; the order is PyTorch's again at the interface.
+    The factors multiplying dc and dh are computed for all steps at once
+    after the forward pass.
+    """
+
+    n_gates = 4
+
+    def __init__(self, activation=None):
+        self.activation = activation  # unused: the LSTM's nonlinearities are fixed
+
+    @staticmethod
+    def _perm(H):
+        """Column order i, f, o, g from PyTorch's i, f, g, o (self-inverse)."""
+        return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+
+    def forward(self, XW, W_hh, b_hh):
+        T, N, H4 = XW.shape
+        H = H4 // 4
+        perm = self._perm(H)
+        A = XW[:, :, perm]  # gate pre-activations, then activations: (T, N, 4H)
+        A += b_hh[perm]
+        W_hhT = np.ascontiguousarray(W_hh[perm].T)
+        C = np.empty((T, N, H), dtype=XW.dtype)  # cell states
+        TC = np.empty_like(C)  # tanh(c_t)
+        hs = np.empty_like(C)
+        step = np.empty((N, H4), dtype=XW.dtype)
+        ig = np.empty((N, H), dtype=XW.dtype)
+        zero = np.zeros((N, H), dtype=XW.dtype)
+        with np.errstate(over="ignore"):
+            for t in range(T):
+                a = A[t]
+                if t:
+                    np.matmul(hs[t - 1], W_hhT, out=step)
+                    a += step
+                _sigmoid_inplace(a[:, : 3 * H])
+                _tanh(a[:, 3 * H :], a[:, 3 * H :])
+                i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+                np.multiply(f, C[t - 1] if t else zero, out=C[t])
+                np.multiply(i, g, out=ig)
+                C[t] += ig
+                _tanh(C[t], TC[t])
+                np.multiply(o, TC[t], out=hs[t])
+        return hs, (A, C, TC, hs)
+
+    def backward(self, cache, W_hh, dh_last, dhs=None):
+        A, C, TC, hs = cache
+        T, N, H = hs.shape
+        perm = self._perm(H)
+        W_hh_p = np.ascontiguousarray(W_hh[perm])
+        i, f, o, g = (A[:, :, k * H : (k + 1) * H] for k in range(4))
+        C_prev = np.concatenate([np.zeros_like(C[:1]), C[:-1]])
+        # factors for all steps: da_{i,f,o,g} = [dc, dc, dh, dc] * R
+        R = np.empty_like(A)
+        R[:, :, :H] = g * i * (1 - i)
+        R[:, :, H : 2 * H] = C_prev * f * (1 - f)
+        R[:, :, 2 * H : 3 * H] = TC * o * (1 - o)
+        R[:, :, 3 * H :] = i * (1 - g * g)
+        Q = o * (1 - TC * TC)  # dc += dh * Q
+        F = np.ascontiguousarray(f)
+        da = np.empty_like(A)
+        dh = np.zeros((N, H), dtype=A.dtype)
+        if dh_last is not None:
+            dh += dh_last
+        dc = np.empty_like(dh)
+        dc_next = np.zeros_like(dh)
+        for t in range(T - 1, -1, -1):
+            if dhs is not None:
+                dh += dhs[t]
+            np.multiply(dh, Q[t], out=dc)
+            dc += dc_next
+            d4 = da[t].reshape(N, 4, H)
+            np.multiply(R[t].reshape(N, 4, H), dc[:, None, :], out=d4)
+            np.multiply(dh, R[t, :, 2 * H : 3 * H], out=d4[:, 2])
+            np.multiply(dc, F[t], out=dc_next)
+            if t:
+                np.matmul(da[t], W_hh_p, out=dh)
+        dXW = da[:, :, perm]  # back to PyTorch's order (the permutation is self-inverse)
+        dW_hh = dXW[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
+        return dXW, dW_hh, dXW.sum(axis=(0, 1))
+
+
+class GRUCell:
+    """GRU cell, PyTorch's ``nn.GRU`` (gates r, z, n in ``W_ih``/``W_hh``).
+
+    Forward, with h_{-1} = 0 and hh_t = h_{t-1} @ W_hh.T + b_hh::
+
+        r = sigmoid(XW_r + hh_r)        z = sigmoid(XW_z + hh_z)
+        n = tanh(XW_n + r * hh_n)
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    Backward, with dh the gradient reaching h_t::
+
+        da_n = dh * (1 - z) * (1 - n**2)
+        da_z = dh * (h_{t-1} - n) * z (1 - z)
+        da_r = da_n * hh_n * r (1 - r)
+        dXW  = [da_r, da_z, da_n]          dHH = [da_r, da_z, da_n * r]
+        dh'  = dh * z + dHH @ W_hh          (to step t-1)
+    """
+
+    n_gates = 3
+
+    def __init__(self, activation=None):
+        self.activation = activation  # unused: the GRU's nonlinearities are fixed
+
+    def forward(self, XW, W_hh, b_hh):
+        T, N, H3 = XW.shape
+        H = H3 // 3
+        A = XW  # overwritten: r, z, n activations
+        HH = np.empty_like(A)  # h_{t-1} @ W_hh.T + b_hh, kept for backward
+        HH[0] = b_hh  # h_{-1} = 0
+        W_hhT = W_hh.T
+        hs = np.empty((T, N, H), dtype=XW.dtype)
+        tmp = np.empty((N, H), dtype=XW.dtype)
+        with np.errstate(over="ignore"):
+            for t in range(T):
+                a, hh = A[t], HH[t]
+                if t:
+                    np.matmul(hs[t - 1], W_hhT, out=hh)
+                    hh += b_hh
+                rz, n = a[:, : 2 * H], a[:, 2 * H :]
+                rz += hh[:, : 2 * H]
+                _sigmoid_inplace(rz)
+                np.multiply(a[:, :H], hh[:, 2 * H :], out=tmp)
+                n += tmp
+                _tanh(n, n)
+                # h_t = n + z * (h_{t-1} - n)
+                if t:
+                    np.subtract(hs[t - 1], n, out=tmp)
+                else:
+                    np.negative(n, out=tmp)
+                tmp *= a[:, H : 2 * H]
+                np.add(n, tmp, out=hs[t])
+        return hs, (A, HH, hs)
+
+    def backward(self, cache, W_hh, dh_last, dhs=None):
+        A, HH, hs = cache
+        T, N, H = hs.shape
+        r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
+        h_prev = np.concatenate([np.zeros_like(hs[:1]), hs[:-1]])
+        Dn = (1 - z) * (1 - n * n)
+        Dz = (h_prev - n) * z * (1 - z)
+        Dr = HH[:, :, 2 * H :] * r * (1 - r)
+        Rn = np.ascontiguousarray(r)
+        Z = np.ascontiguousarray(z)
+        dG = np.empty_like(A)  # gradient w.r.t. hh_t's pre-activations
+        dXn = np.empty((T, N, H), dtype=A.dtype)  # da_n
+        dh = np.zeros((N, H), dtype=A.dtype)
+        if dh_last is not None:
+            dh += dh_last
+        tmp = np.empty_like(dh)
+        for t in range(T - 1, -1, -1):
+            if dhs is not None:
+                dh += dhs[t]
+            g = dG[t]
+            np.multiply(dh, Dn[t], out=dXn[t])
+            np.multiply(dh, Dz[t], out=g[:, H : 2 * H])
+            np.multiply(dXn[t], Dr[t], out=g[:, :H])
+            np.multiply(dXn[t], Rn[t], out=g[:, 2 * H :])
+            if t:
+                np.multiply(dh, Z[t], out=tmp)
+                np.matmul(g, W_hh, out=dh)
+                dh += tmp
+        dXW = dG.copy()
+        dXW[:, :, 2 * H :] = dXn
+        dW_hh = dG[1:].reshape(-1, 3 * H).T @ hs[:-1].reshape(-1, H)
+        return dXW, dW_hh, dG.sum(axis=(0, 1))
+
+
+CELLS = {"rnn": ElmanCell, "lstm": LSTMCell, "gru": GRUCell}

@@ -18,7 +18,11 @@ Loss, with w_i the sample weights (all ones by default) and S = sum_i w_i:
 
       L = -1 / S * sum_i w_i * log p_{i, y_i}
 
-plus MLP's L2 penalty ``alpha / (2 S) * sum ||W||**2`` over the weight
+With ``return_sequences`` the per-step losses are summed over the time steps
+of each sequence and then weighted and averaged over sequences in the same
+way (every step of sequence i weighs w_i, and S still counts sequences).
+
+Plus MLP's L2 penalty ``alpha / (2 S) * sum ||W||**2`` over the weight
 matrices (``weight_*`` and ``head.weight``, not the biases). The gradient
 returned is the exact gradient of that L.
 """
@@ -36,7 +40,7 @@ class RNNNetwork:
 
     Parameters
     ----------
-    cell : {"rnn"}
+    cell : {"rnn", "lstm", "gru"}
     n_features : int
     hidden_size : int
     n_outputs : int
@@ -45,6 +49,12 @@ class RNNNetwork:
         Nonlinearity of the Elman cell.
     num_layers : int
     bidirectional : bool
+    return_sequences : bool
+        One output per time step (the head on every step of the top layer)
+        instead of one per sequence.
+    dropout : float
+        Probability of zeroing each output of every layer but the last, in
+        training (``loss_and_grad`` with an ``rng``); PyTorch's semantics.
     """
 
     def __init__(
@@ -57,6 +67,8 @@ class RNNNetwork:
         activation="tanh",
         num_layers=1,
         bidirectional=False,
+        return_sequences=False,
+        dropout=0.0,
     ):
         if out_activation not in OUT_ACTIVATIONS:
             raise ValueError(f"unknown out_activation {out_activation!r}")
@@ -68,6 +80,8 @@ class RNNNetwork:
         self.out_activation = out_activation
         self.num_layers = int(num_layers)
         self.n_directions = 2 if bidirectional else 1
+        self.return_sequences = bool(return_sequences)
+        self.dropout = float(dropout)
         # numbers per sequence and time step in a layer's largest array
         self.step_width = self.cell.n_gates * self.hidden_size * self.n_directions
         self.layout = self._make_layout()
@@ -119,8 +133,14 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X):
-        """X time-major (T, N, F) -> (top features (N, D*H), caches, logits)."""
+    def _forward(self, params, X, rng=None):
+        """Run the layers on time-major X (T, N, F).
+
+        Returns the head's input ``feat`` -- (N, D*H) last states, or the top
+        layer's output sequence (T, N, D*H) with ``return_sequences`` -- the
+        per-layer caches and the logits. Dropout masks are drawn from ``rng``
+        (training); ``rng=None`` means no dropout (prediction).
+        """
         W = self.unpack(params)
         H, D = self.hidden_size, self.n_directions
         T, N, _ = X.shape
@@ -128,8 +148,9 @@ class RNNNetwork:
         inp = X
         for layer in range(self.num_layers):
             top = layer == self.num_layers - 1
-            # the top layer's sequence is not needed: the head reads last states
-            out = None if top else np.empty((T, N, D * H), dtype=params.dtype)
+            # many-to-one: the head reads last states, not the top sequence
+            keep = not top or self.return_sequences
+            out = np.empty((T, N, D * H), dtype=params.dtype) if keep else None
             layer_caches = []
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
@@ -138,39 +159,56 @@ class RNNNetwork:
                 XW = (x.reshape(T * N, -1) @ W_ih.T).reshape(T, N, -1)
                 XW += W["bias_ih" + sfx]
                 hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
-                if out is not None:
+                if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
                         hs if direction == 0 else hs[::-1]
                     )
                 layer_caches.append((x, cache, hs))
-            caches.append(layer_caches)
+            mask = None
+            if not top and self.dropout and rng is not None:
+                # PyTorch's dropout between layers: zero with probability p,
+                # scale the rest by 1 / (1 - p)
+                keep_p = 1.0 - self.dropout
+                mask = (rng.uniform(size=out.shape) < keep_p).astype(params.dtype)
+                mask /= keep_p
+                out *= mask
+            caches.append((layer_caches, mask))
             inp = out
-        # top features: last forward state, and the backward direction's state
-        # after reading the whole sequence (its own last step)
-        last = np.concatenate(
-            [caches[-1][d][2][-1] for d in range(D)], axis=1
-        ) if D > 1 else caches[-1][0][2][-1]
-        logits = last @ W["head.weight"].T + W["head.bias"]
-        return last, caches, logits
+        if self.return_sequences:
+            feat = inp
+        else:
+            # last forward state, and the backward direction's state after
+            # reading the whole sequence (its own last step): PyTorch's h_n
+            top_caches = caches[-1][0]
+            feat = np.concatenate([c[2][-1] for c in top_caches], axis=1) if D > 1 \
+                else top_caches[0][2][-1]
+        logits = feat @ W["head.weight"].T + W["head.bias"]
+        return feat, caches, logits
 
     def predict(self, params, X):
-        """Output activations (N, n_outputs) for time-major X (T, N, F)."""
+        """Output activations for time-major X (T, N, F), without dropout.
+
+        Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``.
+        """
         _, _, z = self._forward(params, X)
         return _activate(z, self.out_activation)
 
     # ------------------------------------------------------------ loss & grad
-    def loss_and_grad(self, params, X, y, sample_weight=None, alpha=0.0):
+    def loss_and_grad(self, params, X, y, sample_weight=None, alpha=0.0, rng=None):
         """Loss (see module docstring) and its gradient w.r.t. ``params``.
 
         Parameters
         ----------
         params : ndarray of shape (size,)
         X : ndarray of shape (T, N, F), time-major
-        y : ndarray of shape (N, n_outputs)
+        y : ndarray of shape (N, n_outputs), or (T, N, n_outputs) with return_sequences
             Targets; 0/1 indicators for the logistic and softmax outputs.
         sample_weight : ndarray of shape (N,) or None
+            Weight of each sequence (all its steps).
         alpha : float
             L2 penalty.
+        rng : numpy.random.RandomState or None
+            Source of the dropout masks; None disables dropout.
 
         Returns
         -------
@@ -178,42 +216,49 @@ class RNNNetwork:
         grad : ndarray of shape (size,), dtype of ``params``
         """
         W = self.unpack(params)
-        H, D = self.hidden_size, self.n_directions
+        H, D, K = self.hidden_size, self.n_directions, self.n_outputs
         T, N, _ = X.shape
-        last, caches, z = self._forward(params, X)
+        feat, caches, z = self._forward(params, X, rng)
 
         w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
         S = w.sum()
+        # one row per (step,) sequence; every step of sequence i weighs w_i
+        z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
+        w2 = np.tile(w, T) if self.return_sequences else w
         # dL/dz for the canonical link of each output: (p - y) * w / S (/ K)
         if self.out_activation == "identity":
-            diff = z - y
-            loss = 0.5 * np.dot(w, np.einsum("ik,ik->i", diff, diff)) / (S * self.n_outputs)
-            dz = diff * (w / (S * self.n_outputs))[:, None]
+            diff = z2 - y2
+            loss = 0.5 * np.dot(w2, np.einsum("ik,ik->i", diff, diff)) / (S * K)
+            dz = diff * (w2 / (S * K))[:, None]
         elif self.out_activation == "logistic":
-            per = np.logaddexp(0, z) - y * z  # -[y log p + (1-y) log(1-p)]
-            loss = np.dot(w, per.sum(axis=1)) / S
-            dz = (_activate(z, "logistic") - y) * (w / S)[:, None]
+            per = np.logaddexp(0, z2) - y2 * z2  # -[y log p + (1-y) log(1-p)]
+            loss = np.dot(w2, per.sum(axis=1)) / S
+            dz = (_activate(z2, "logistic") - y2) * (w2 / S)[:, None]
         else:
-            lse = logsumexp(z, axis=1)
-            loss = np.dot(w, lse - np.einsum("ik,ik->i", y, z)) / S
-            dz = (np.exp(z - lse[:, None]) - y) * (w / S)[:, None]
+            lse = logsumexp(z2, axis=1)
+            loss = np.dot(w2, lse - np.einsum("ik,ik->i", y2, z2)) / S
+            dz = (np.exp(z2 - lse[:, None]) - y2) * (w2 / S)[:, None]
         dz = dz.astype(params.dtype, copy=False)
 
         grad = np.zeros_like(params)
         G = self.unpack(grad)
-        G["head.weight"][...] = dz.T @ last
+        G["head.weight"][...] = dz.T @ feat.reshape(-1, D * H)
         G["head.bias"][...] = dz.sum(axis=0)
-        dlast = dz @ W["head.weight"]  # (N, D*H)
+        dfeat = (dz @ W["head.weight"]).reshape(feat.shape)
 
-        d_out = None  # gradient w.r.t. the output sequence of the current layer
+        # gradient w.r.t. the output sequence of the layer being processed
+        d_out = dfeat if self.return_sequences else None
         for layer in range(self.num_layers - 1, -1, -1):
+            layer_caches, mask = caches[layer]
+            if mask is not None:
+                d_out *= mask
             d_in = None
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                x, cache, _ = caches[layer][direction]
+                x, cache, _ = layer_caches[direction]
                 sl = slice(direction * H, (direction + 1) * H)
-                if layer == self.num_layers - 1:
-                    dh_last, dhs = dlast[:, sl], None
+                if d_out is None:  # top layer, many-to-one
+                    dh_last, dhs = dfeat[:, sl], None
                 else:
                     dh_last = None
                     dhs = d_out[:, :, sl] if direction == 0 else d_out[::-1, :, sl]

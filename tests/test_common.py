@@ -18,6 +18,12 @@ CONFIGURATIONS = [
     RNNClassifier(random_state=0),
     RNNClassifier(hidden_size=8, solver="lbfgs", random_state=0),
     RNNClassifier(hidden_size=16, random_state=0, **SGD_RELU),
+    RNNRegressor(cell="lstm", hidden_size=8, learning_rate_init=0.01, random_state=0),
+    RNNRegressor(cell="gru", num_layers=2, bidirectional=True, hidden_size=4,
+                 solver="lbfgs", random_state=0),
+    RNNClassifier(cell="gru", hidden_size=8, learning_rate_init=0.01, random_state=0),
+    RNNClassifier(cell="lstm", num_layers=2, bidirectional=True, dropout=0.2,
+                  hidden_size=8, learning_rate_init=0.01, random_state=0),
 ]
 
 

@@ -313,8 +313,7 @@ def test_bad_y_is_a_clear_error():
 
 @pytest.mark.parametrize(
     "param,value",
-    [("cell", "lstm"), ("cell", "gru"), ("num_layers", 2), ("bidirectional", True),
-     ("return_sequences", True)],
+    [("return_sequences", True)],
 )
 def test_not_yet_implemented_architectures_are_clear_errors(param, value):
     X, y = sequences()
@@ -519,3 +518,9 @@ def test_predict_in_chunks_equals_one_pass(monkeypatch):
     # chunks of 3 sequences: 6 steps x 5 units x 3 sequences = 90 numbers
     monkeypatch.setattr(base, "PREDICT_ELEMENTS", 90)
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
+
+
+def test_dropout_needs_a_stochastic_solver():
+    X, y = sequences()
+    with pytest.raises(ValueError, match="dropout=0.5 needs a stochastic solver"):
+        small(RNNRegressor, solver="lbfgs", dropout=0.5, num_layers=2).fit(X, y)

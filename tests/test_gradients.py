@@ -65,17 +65,66 @@ def test_gradient_matches_finite_differences(shape, out_activation, activation, 
         )
 
 
-@pytest.mark.parametrize("num_layers,bidirectional", [(2, False), (1, True), (2, True)])
-def test_gradient_stacked_and_bidirectional_network(num_layers, bidirectional):
-    # The network already runs stacked and bidirectional layers (the
-    # estimators expose them in a later version): BPTT is checked here.
-    rng = np.random.RandomState(1)
-    net = RNNNetwork("rnn", 3, 4, 2, "identity", "tanh", num_layers, bidirectional)
+ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_gradient_every_cell_depth_direction_and_output(
+    cell, num_layers, bidirectional, return_sequences
+):
+    T, N, F, H = 5, 3, 3, 4
+    seed = zlib.crc32(repr((cell, num_layers, bidirectional, return_sequences)).encode())
+    rng = np.random.RandomState(seed)
+    # each architecture with one of the three losses, in turn
+    out_activation, K = [("identity", 2), ("logistic", 2), ("softmax", 3)][seed % 3]
+    net = RNNNetwork(
+        cell, F, H, K, out_activation, "tanh", num_layers, bidirectional,
+        return_sequences,
+    )
     params = 2 * net.init_params(rng, np.float64)
-    args = (rng.normal(size=(5, 3, 3)), rng.normal(size=(3, 2)), None, 0.1)
+    y = _targets(out_activation, rng, T * N if return_sequences else N, K)
+    if return_sequences:
+        y = y.reshape(T, N, K)
+    args = (rng.normal(size=(T, N, F)), y, rng.uniform(0.5, 2, size=N), 0.1)
     _, grad = net.loss_and_grad(params, *args)
     numeric = _finite_differences(net, params, args)
+    scale = np.abs(numeric).max()
+    for name, g in net.unpack(grad).items():
+        np.testing.assert_allclose(
+            g, net.unpack(numeric)[name], rtol=0, atol=1e-6 * scale, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_gradient_with_dropout_between_layers(cell):
+    """With the dropout masks held fixed (same seed), BPTT is exact."""
+    rng = np.random.RandomState(3)
+    net = RNNNetwork(cell, 2, 4, 2, "identity", "tanh", 3, True, dropout=0.4)
+    params = 2 * net.init_params(rng, np.float64)
+    X, y = rng.normal(size=(4, 3, 2)), rng.normal(size=(3, 2))
+
+    def loss_and_grad(p, *args):
+        return net.loss_and_grad(p, X, y, None, 0.0, np.random.RandomState(11))
+
+    _, grad = loss_and_grad(params)
+    numeric = np.empty_like(params)
+    for i in range(params.size):
+        p = params.copy()
+        p[i] += 1e-6
+        up, _ = loss_and_grad(p)
+        p[i] -= 2e-6
+        down, _ = loss_and_grad(p)
+        numeric[i] = (up - down) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
+    # the masks do something, and prediction uses none
+    no_drop, _ = net.loss_and_grad(params, X, y, None, 0.0, None)
+    drop, _ = loss_and_grad(params)
+    assert no_drop != drop
+    assert net.predict(params, X) == pytest.approx(
+        RNNNetwork(cell, 2, 4, 2, "identity", "tanh", 3, True).predict(params, X)
+    )
 
 
 def test_loss_values_match_mlp_definitions():
