@@ -289,5 +289,5 @@ def _activate(z, out_activation):
     if out_activation == "logistic":
         # 0.5 * tanh(0.5 z) + 0.5 is the logistic function without overflow
         return 0.5 * np.tanh(0.5 * z) + 0.5
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)

@@ -1,4 +1,4 @@
-"""The Elman RNN against PyTorch's nn.RNN + nn.Linear, to rounding error.
+"""skrnn's networks against PyTorch's nn.RNN/LSTM/GRU + nn.Linear, to rounding error.
 
 Runs when torch is installed (`.ci/run` installs torch==2.13.0, CPU build).
 """
@@ -13,11 +13,16 @@ torch = pytest.importorskip("torch")
 
 
 def _torch_model(net, weights, dtype):
-    rnn = torch.nn.RNN(
-        net.n_features, net.hidden_size, num_layers=net.num_layers,
-        nonlinearity=net.cell.activation, batch_first=True,
-        bidirectional=net.n_directions == 2,
+    common = dict(
+        num_layers=net.num_layers, batch_first=True, bidirectional=net.n_directions == 2
     )
+    if net.cell_name == "rnn":
+        rnn = torch.nn.RNN(
+            net.n_features, net.hidden_size, nonlinearity=net.cell.activation, **common
+        )
+    else:
+        module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[net.cell_name]
+        rnn = module(net.n_features, net.hidden_size, **common)
     head = torch.nn.Linear(net.n_directions * net.hidden_size, net.n_outputs)
     rnn, head = rnn.to(dtype), head.to(dtype)  # before loading: no rounding
     rnn.load_state_dict({k: torch.tensor(v) for k, v in weights.items() if "head" not in k})
@@ -25,72 +30,84 @@ def _torch_model(net, weights, dtype):
     return rnn, head
 
 
-def _torch_loss(z, y, w, out_activation, n_outputs):
+def _targets(out_activation, rng, shape):
     if out_activation == "identity":
-        per = 0.5 * ((z - y) ** 2).mean(dim=1)
-    elif out_activation == "logistic":
-        per = torch.nn.functional.binary_cross_entropy_with_logits(
-            z, y, reduction="none"
-        ).sum(dim=1)
-    else:
-        per = torch.nn.functional.cross_entropy(z, y.argmax(dim=1), reduction="none")
-    return (w * per).sum() / w.sum()
+        return rng.normal(size=shape)
+    if out_activation == "logistic":
+        return (rng.uniform(size=shape) > 0.5).astype(float)
+    K = shape[-1]
+    return np.eye(K)[rng.randint(K, size=shape[:-1])]
 
 
-CASES = [
-    # (activation, out_activation, K, num_layers, bidirectional)
-    ("tanh", "identity", 2, 1, False),
-    ("relu", "identity", 1, 1, False),
-    ("tanh", "logistic", 3, 1, False),
-    ("tanh", "softmax", 4, 1, False),
-    ("tanh", "identity", 2, 2, True),  # the network's stacked/bidirectional path
-]
+ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
+# each configuration with one of the losses (and the relu Elman cell once)
+OUTPUTS = [("identity", 2, "tanh"), ("logistic", 3, "tanh"), ("softmax", 4, "tanh"),
+           ("identity", 1, "relu")]
 
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-9), (np.float32, 1e-5)])
-@pytest.mark.parametrize("activation,out_activation,K,num_layers,bidirectional", CASES)
-def test_forward_loss_and_gradients_equal_pytorch(
-    dtype, rtol, activation, out_activation, K, num_layers, bidirectional
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_states_outputs_loss_and_gradients_equal_pytorch(
+    cell, num_layers, bidirectional, return_sequences, dtype, rtol
 ):
     T, N, F, H = 9, 5, 3, 6
-    rng = np.random.RandomState(0)
-    net = RNNNetwork("rnn", F, H, K, out_activation, activation, num_layers, bidirectional)
+    case = (["rnn", "lstm", "gru"].index(cell) + 2 * num_layers + bidirectional
+            + 3 * return_sequences)
+    out_activation, K, activation = OUTPUTS[case % 4]
+    if cell != "rnn":
+        activation = "tanh"
+    rng = np.random.RandomState(case)
+    net = RNNNetwork(cell, F, H, K, out_activation, activation, num_layers,
+                     bidirectional, return_sequences)
     params = net.init_params(rng, dtype)
     X = rng.normal(size=(N, T, F)).astype(dtype)
-    if out_activation == "identity":
-        y = rng.normal(size=(N, K))
-    elif out_activation == "logistic":
-        y = (rng.uniform(size=(N, K)) > 0.5).astype(float)
-    else:
-        y = np.eye(K)[rng.randint(K, size=N)]
-    y = y.astype(dtype)
+    y = _targets(out_activation, rng, (N, T, K) if return_sequences else (N, K)).astype(dtype)
     w = rng.uniform(0.5, 2.0, size=N).astype(dtype)
+    X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
+    y_ours = np.ascontiguousarray(y.transpose(1, 0, 2)) if return_sequences else y
 
-    loss, grad = net.loss_and_grad(params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, w, 0.0)
-    p = net.predict(params, np.ascontiguousarray(X.transpose(1, 0, 2)))
+    loss, grad = net.loss_and_grad(params, X_tm, y_ours, w, 0.0)
+    p = net.predict(params, X_tm)
+    feat, _, _ = net._forward(params, X_tm)
 
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     rnn, head = _torch_model(net, net.unpack(params), tdtype)
     seq, h_n = rnn(torch.tensor(X))
-    # PyTorch's h_n: the last state of each direction (after reading the
-    # whole sequence, for the backward one), what our head reads
-    top = h_n.view(num_layers, net.n_directions, N, H)[-1]
-    z = head(torch.cat(list(top), dim=1))
-    tloss = _torch_loss(z, torch.tensor(y), torch.tensor(w), out_activation, K)
+    if cell == "lstm":
+        h_n = h_n[0]
+    D = net.n_directions
+    if return_sequences:
+        z = head(seq)  # (N, T, K)
+        # the per-step loss of every sequence is summed over its steps
+        zt, yt = z.reshape(N * T, K), torch.tensor(y).reshape(N * T, K)
+        wt = torch.tensor(w).repeat_interleave(T)
+        per = _per_sample_loss(zt, yt, out_activation)
+        tloss = (wt * per).sum() / torch.tensor(w).sum()
+        np.testing.assert_allclose(
+            feat.transpose(1, 0, 2), seq.detach().numpy(), rtol=rtol, atol=rtol
+        )
+    else:
+        # PyTorch's h_n: the last state of each direction (after reading the
+        # whole sequence, for the backward one), what our head reads
+        top = h_n.view(num_layers, D, N, H)[-1]
+        z = head(torch.cat(list(top), dim=1))
+        per = _per_sample_loss(z, torch.tensor(y), out_activation)
+        tloss = (torch.tensor(w) * per).sum() / torch.tensor(w).sum()
+        np.testing.assert_allclose(feat[:, :H], seq[:, -1, :H].detach().numpy(),
+                                   rtol=rtol, atol=rtol)
+        if bidirectional:
+            np.testing.assert_allclose(feat[:, H:], seq[:, 0, H:].detach().numpy(),
+                                       rtol=rtol, atol=rtol)
     tloss.backward()
 
-    # hidden states: our top-layer features equal PyTorch's output sequence
-    last, _, _ = net._forward(params, np.ascontiguousarray(X.transpose(1, 0, 2)))
-    np.testing.assert_allclose(last[:, :H], seq[:, -1, :H].detach().numpy(), rtol=rtol, atol=rtol)
-    if bidirectional:
-        np.testing.assert_allclose(last[:, H:], seq[:, 0, H:].detach().numpy(), rtol=rtol, atol=rtol)
-    if out_activation == "identity":
-        tp = z
-    elif out_activation == "logistic":
-        tp = torch.sigmoid(z)
-    else:
-        tp = torch.softmax(z, dim=1)
-    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=rtol, atol=rtol)
+    tp = {"identity": lambda v: v, "logistic": torch.sigmoid,
+          "softmax": lambda v: torch.softmax(v, dim=-1)}[out_activation](z)
+    tp = tp.detach().numpy()
+    if return_sequences:
+        tp = tp.transpose(1, 0, 2)
+    np.testing.assert_allclose(p, tp, rtol=rtol, atol=rtol)
     assert loss == pytest.approx(tloss.item(), rel=rtol)
 
     torch_grads = {name: prm.grad.numpy() for name, prm in rnn.named_parameters()}
@@ -99,7 +116,18 @@ def test_forward_loss_and_gradients_equal_pytorch(
     assert list(ours) == list(torch_grads)  # same names, same order
     for name, g in ours.items():
         scale = np.abs(torch_grads[name]).max()
-        np.testing.assert_allclose(g, torch_grads[name], rtol=0, atol=rtol * scale, err_msg=name)
+        np.testing.assert_allclose(g, torch_grads[name], rtol=0, atol=rtol * scale,
+                                   err_msg=name)
+
+
+def _per_sample_loss(z, y, out_activation):
+    if out_activation == "identity":
+        return 0.5 * ((z - y) ** 2).mean(dim=1)
+    if out_activation == "logistic":
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            z, y, reduction="none"
+        ).sum(dim=1)
+    return torch.nn.functional.cross_entropy(z, y.argmax(dim=1), reduction="none")
 
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
