@@ -20,9 +20,6 @@ from ._network import RNNNetwork
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import check_X
 
-#: what this version implements; the others are accepted by the signature
-IMPLEMENTED = {"return_sequences": {False}}
-
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds at most this many numbers (64 MB
 #: in float64), so predict's memory does not grow with n_samples
@@ -49,11 +46,22 @@ PARAMETERS_DOC = """\
         forward state and the backward direction's state after it has read
         the whole sequence (PyTorch's ``h_n``), in that order.
     return_sequences : bool, default=False
-        One output per time step; not available in this version (ValueError).
+        One output per time step (sequence labelling / many-to-many): the
+        head reads the top layer at every step; y has one target per step,
+        ``(n_samples, n_timesteps[, n_outputs])``. The loss is summed over
+        the time steps of a sequence and averaged over sequences.
     dropout : float, default=0.0
         Probability of zeroing each output of every recurrent layer but the
         last, during training only (PyTorch's ``dropout``); masks are drawn
         from ``random_state``. Needs a stochastic solver (sgd, adam).
+    weights_init : dict of str to array-like, default=None
+        Start the first fit (or every fit without ``warm_start``) from these
+        weights instead of random ones: exactly the arrays of ``weights_``,
+        under the same names and shapes -- e.g. a PyTorch module's
+        ``state_dict()`` plus its linear head's ``weight`` and ``bias`` as
+        ``head.weight`` and ``head.bias``. Like GaussianMixture's
+        ``means_init``. To change a fitted model's weights, write into
+        ``weights_`` instead.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         Optimiser, as in scikit-learn's MLP. "adam" and "sgd" go through minibatches
         of shuffled sequences; "lbfgs" uses scipy's L-BFGS-B on the whole set.
@@ -116,6 +124,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "return_sequences": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "weights_init": [dict, None],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -151,6 +160,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         bidirectional=False,
         return_sequences=False,
         dropout=0.0,
+        weights_init=None,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -179,6 +189,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.bidirectional = bidirectional
         self.return_sequences = return_sequences
         self.dropout = dropout
+        self.weights_init = weights_init
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -202,8 +213,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------- targets API
     @abstractmethod
-    def _prepare_targets(self, y, n_samples, dtype, reset):
-        """Validate y; return the (n, n_outputs) float target of the loss.
+    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
+        """Validate y; return the float target of the loss, batch-first.
+
+        (n, n_outputs), or (n, n_timesteps, n_outputs) when ``n_timesteps``
+        is given (``return_sequences``).
 
         With ``reset``, also set ``n_outputs_``, ``out_activation_`` (and
         ``classes_``); otherwise check y against them.
@@ -227,15 +241,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"dropout={self.dropout} needs a stochastic solver: L-BFGS needs a "
                 "deterministic loss. Use solver='adam' or 'sgd', or dropout=0."
             )
-        for param, supported in IMPLEMENTED.items():
-            value = getattr(self, param)
-            if value not in supported:
-                raise ValueError(
-                    f"{param}={value!r} is not available yet in this version of "
-                    f"skrnn; supported: {param}="
-                    + " or ".join(repr(v) for v in sorted(supported, key=str))
-                    + "."
-                )
 
     def _fit(self, X, y, incremental=False):
         self._check_architecture()
@@ -249,21 +254,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             X = check_X(self, X, reset=first_pass)
             if not first_pass:
                 X = X.astype(self._params.dtype, copy=False)
-            Y = self._prepare_targets(y, X.shape[0], X.dtype, reset=first_pass)
+            Y = self._prepare_targets(
+                y, X.shape[0], X.dtype, reset=first_pass,
+                n_timesteps=X.shape[1] if self.return_sequences else None,
+            )
             spec = dict(
                 cell=self.cell,
                 n_features=X.shape[2],
                 hidden_size=self.hidden_size,
-                n_outputs=Y.shape[1],
+                n_outputs=Y.shape[-1],
                 out_activation=self.out_activation_,
                 activation=self.activation,
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
+                return_sequences=self.return_sequences,
                 dropout=self.dropout,
             )
             if not first_pass:
                 self._check_warm_start_compatible(spec)
                 self._net.dropout = float(self.dropout)
+            elif self.weights_init is not None:
+                net = RNNNetwork(**spec)
+                init = net.params_from(self.weights_init, X.dtype)
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -271,8 +283,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
         rng = check_random_state(self.random_state)
         if first_pass:
-            self._net = RNNNetwork(**spec)
-            self._params = self._net.init_params(rng, X.dtype)
+            if self.weights_init is not None:
+                self._net, self._params = net, init
+            else:
+                self._net = RNNNetwork(**spec)
+                self._params = self._net.init_params(rng, X.dtype)
             self.n_iter_ = 0
             self.t_ = 0
         if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
@@ -284,6 +299,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self._no_improvement_count = 0
 
         X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, N, F)
+        if Y.ndim == 3:  # one target per step: time-major too, (T, N, K)
+            Y = np.ascontiguousarray(Y.transpose(1, 0, 2))
         if self.solver == "lbfgs":
             self._fit_lbfgs(X_tm, Y)
         else:
@@ -304,6 +321,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             hidden_size=old.hidden_size, n_outputs=old.n_outputs,
             out_activation=old.out_activation, activation=old.cell.activation,
             num_layers=old.num_layers, bidirectional=old.n_directions == 2,
+            return_sequences=old.return_sequences,
             dropout=spec["dropout"],  # training-only: may change between fits
         )
         changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
@@ -369,11 +387,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             accumulated = 0.0
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
-                if order is None:
-                    Xb, Yb = X_tm[:, start:stop], Y[start:stop]
-                else:
-                    idx = order[start:stop]
-                    Xb, Yb = np.take(X_tm, idx, axis=1), Y[idx]
+                idx = slice(start, stop) if order is None else order[start:stop]
+                Xb = X_tm[:, idx]
+                Yb = Y[:, idx] if Y.ndim == 3 else Y[idx]
                 loss, grad = net.loss_and_grad(params, Xb, Yb, None, self.alpha, rng)
                 clip_grad_norm(grad, self.max_grad_norm)
                 opt.update(params, grad)
@@ -413,16 +429,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     # --------------------------------------------------------------- predict
     def _forward_output(self, X):
-        """Validated X -> output activations (n_samples, n_outputs_)."""
+        """Validated X -> output activations, batch-first.
+
+        Shape (n_samples, n_outputs_), or (n_samples, n_timesteps, n_outputs_)
+        with ``return_sequences``.
+        """
         check_is_fitted(self)
         X = check_X(self, X, reset=False).astype(self._params.dtype, copy=False)
         chunk = max(1, PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
-        outs = [
-            self._net.predict(
+        outs = []
+        for s in range(0, X.shape[0], chunk):
+            out = self._net.predict(
                 self._params, np.ascontiguousarray(X[s : s + chunk].transpose(1, 0, 2))
             )
-            for s in range(0, X.shape[0], chunk)
-        ]
+            outs.append(out.transpose(1, 0, 2) if out.ndim == 3 else out)
         return np.concatenate(outs, axis=0)
 
     def __sklearn_tags__(self):

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
@@ -70,8 +71,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     (1, 10)
     """.format(parameters=PARAMETERS_DOC)
 
-    def _prepare_targets(self, y, n_samples, dtype, reset):
-        y = check_y_classification(self, y, n_samples)
+    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
+        y = check_y_classification(self, y, n_samples, n_timesteps)
+        if n_timesteps is not None:  # per-step labels: every step is a sample
+            y = y.ravel()
         check_classification_targets(y)
         if reset:
             binarizer = LabelBinarizer().fit(y)
@@ -104,6 +107,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     "warm_start=False to start afresh."
                 )
             Y = self._label_binarizer.transform(y)
+        if n_timesteps is not None:
+            Y = Y.reshape(n_samples, n_timesteps, -1)
         return Y.astype(dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -115,7 +120,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
             Sequences; 2-D X holds univariate sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels of any type, or a 0/1 indicator matrix (multilabel).
+            Class labels of any type, or a 0/1 indicator matrix (multilabel);
+            with ``return_sequences=True``, labels (n_samples, n_timesteps).
 
         Returns
         -------
@@ -136,11 +142,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; for multilabel problems, the
-            probability of each label.
+            probability of each label; with ``return_sequences=True``,
+            (n_samples, n_timesteps, n_classes).
         """
         p = self._forward_output(X)
         if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - p, p])
+            return np.concatenate([1 - p, p], axis=-1)
         return p
 
     def predict_log_proba(self, X):
@@ -169,12 +176,42 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Predicted labels.
+            Predicted labels; (n_samples, n_timesteps) with
+            ``return_sequences=True``.
         """
         p = self._forward_output(X)
+        shape = p.shape[:-1]  # (n,) or (n, T)
+        p = p.reshape(-1, p.shape[-1])
         if self.n_outputs_ == 1:
             p = p.ravel()
-        return self._label_binarizer.inverse_transform(p)
+        labels = self._label_binarizer.inverse_transform(p)
+        return labels.reshape(shape + labels.shape[1:])
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy, as ``ClassifierMixin.score``.
+
+        With ``return_sequences=True``, the accuracy over all (sequence, time
+        step) pairs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences.
+        y : array-like of shape (n_samples,), (n_samples, n_labels) or (n_samples, n_timesteps)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight)
+        y_pred = self.predict(X)
+        T = y_pred.shape[1]
+        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
+        return accuracy_score(np.asarray(y).ravel(), y_pred.ravel(), sample_weight=sw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

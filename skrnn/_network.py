@@ -132,6 +132,38 @@ class RNNNetwork:
             view[...] = rng.uniform(-k, k, size=view.shape)
         return flat
 
+    def params_from(self, weights, dtype):
+        """Flat vector from a dict of arrays under the layout's names.
+
+        ``weights`` must hold exactly the layout's names (PyTorch's
+        ``state_dict`` of the recurrent module plus ``head.weight`` and
+        ``head.bias``), each of the layout's shape; torch tensors are accepted
+        (anything ``np.asarray`` reads).
+        """
+        expected = {name: shape for name, _, shape in self.layout}
+        missing = [k for k in expected if k not in weights]
+        unknown = [k for k in weights if k not in expected]
+        if missing or unknown:
+            raise ValueError(
+                "weights_init must hold exactly the arrays "
+                f"{list(expected)}; missing {missing}, unexpected {unknown}."
+            )
+        flat = np.empty(self.size, dtype=dtype)
+        for name, view in self.unpack(flat).items():
+            value = weights[name]
+            if hasattr(value, "detach"):  # a torch tensor
+                value = value.detach().cpu().numpy()
+            value = np.asarray(value)
+            if value.shape != view.shape:
+                raise ValueError(
+                    f"weights_init[{name!r}] has shape {value.shape}, expected "
+                    f"{view.shape} for this network."
+                )
+            if not np.isfinite(value).all():
+                raise ValueError(f"weights_init[{name!r}] contains NaN or infinity.")
+            view[...] = value
+        return flat
+
     # ----------------------------------------------------------------- forward
     def _forward(self, params, X, rng=None):
         """Run the layers on time-major X (T, N, F).

@@ -1,6 +1,8 @@
 """RNNRegressor."""
 
+import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 
 from ._base import PARAMETERS_DOC, BaseRNN
 from ._validation import check_y_regression
@@ -66,11 +68,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'weight_hh_l0', 'weight_ih_l0']
     """.format(parameters=PARAMETERS_DOC)
 
-    def _prepare_targets(self, y, n_samples, dtype, reset):
-        y = check_y_regression(self, y, n_samples, dtype)
-        Y = y.reshape(n_samples, -1)
+    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
+        y = check_y_regression(self, y, n_samples, dtype, n_timesteps)
+        Y = y.reshape(n_samples, -1) if n_timesteps is None else y.reshape(
+            n_samples, n_timesteps, -1
+        )
         if reset:
-            self.n_outputs_ = Y.shape[1]
+            self.n_outputs_ = Y.shape[-1]
             self.out_activation_ = "identity"
         return Y
 
@@ -83,7 +87,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
             Sequences; 2-D X holds univariate sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets, one row per sequence.
+            Targets, one row per sequence; with ``return_sequences=True``,
+            (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs).
 
         Returns
         -------
@@ -103,10 +108,40 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, in the dtype of the fitted weights.
+            Predictions, in the dtype of the fitted weights; with
+            ``return_sequences=True``, (n_samples, n_timesteps) or
+            (n_samples, n_timesteps, n_outputs).
         """
         out = self._forward_output(X)
-        return out.ravel() if out.shape[1] == 1 else out
+        return out[..., 0] if out.shape[-1] == 1 else out
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions, as ``RegressorMixin.score``.
+
+        With ``return_sequences=True`` every (sequence, time step) pair is
+        one sample and the outputs' R^2 are averaged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences.
+        y : array-like of shape (n_samples,), (n_samples, n_outputs), (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight)
+        y_pred = self.predict(X)
+        y = np.asarray(y).reshape(y_pred.shape)
+        T = y_pred.shape[1]
+        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
+        K = self.n_outputs_
+        return r2_score(y.reshape(-1, K), y_pred.reshape(-1, K), sample_weight=sw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -119,29 +119,57 @@ def _reject_none(y, estimator):
         )
 
 
-def check_y_regression(estimator, y, n_samples, dtype):
-    """y of shape (n,) or (n, n_outputs) as a float array of ``dtype``."""
+def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None):
+    """y as a float array of ``dtype``.
+
+    One value per sequence: (n,) or (n, n_outputs). With ``n_timesteps``
+    (``return_sequences=True``): (n, T) or (n, T, n_outputs).
+    """
     _reject_none(y, estimator)
     y = check_array(y, ensure_2d=False, allow_nd=True, dtype=FLOATS, input_name="y")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if y.ndim not in (1, 2):
-        raise ValueError(
-            f"y must have shape (n_samples,) or (n_samples, n_outputs), one row per "
-            f"sequence; got shape {y.shape}."
-        )
+    if n_timesteps is None:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim not in (1, 2):
+            raise ValueError(
+                f"y must have shape (n_samples,) or (n_samples, n_outputs), one row "
+                f"per sequence; got shape {y.shape}. For one target per time step "
+                "set return_sequences=True."
+            )
+    else:
+        _check_per_step(y, n_timesteps, (2, 3), "(n_samples, n_timesteps) or "
+                        "(n_samples, n_timesteps, n_outputs)")
     _check_length(y, n_samples)
     return y.astype(dtype, copy=False)
 
 
-def check_y_classification(estimator, y, n_samples):
-    """Labels (n,) of any type, or a (n, n_labels) indicator matrix."""
+def check_y_classification(estimator, y, n_samples, n_timesteps=None):
+    """Labels (n,) of any type, or a (n, n_labels) indicator matrix.
+
+    With ``n_timesteps`` (``return_sequences=True``): labels (n, T).
+    """
     _reject_none(y, estimator)
-    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
+    if n_timesteps is None:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim > 2:
+            raise ValueError(
+                f"y must have shape (n_samples,) or (n_samples, n_labels); got shape "
+                f"{y.shape}. For one label per time step set return_sequences=True."
+            )
+    else:
+        _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
     _check_length(y, n_samples)
     return y
+
+
+def _check_per_step(y, n_timesteps, ndims, expected):
+    if y.ndim not in ndims or y.shape[1] != n_timesteps:
+        raise ValueError(
+            f"With return_sequences=True, y must have shape {expected}, one target "
+            f"per time step of X (n_timesteps={n_timesteps}); got shape {y.shape}."
+        )
 
 
 def _check_length(y, n_samples):

@@ -313,18 +313,6 @@ def test_bad_y_is_a_clear_error():
 
 @pytest.mark.parametrize(
     "param,value",
-    [("return_sequences", True)],
-)
-def test_not_yet_implemented_architectures_are_clear_errors(param, value):
-    X, y = sequences()
-    est = small(RNNRegressor, **{param: value})
-    with pytest.raises(ValueError, match=re.escape(f"{param}={value!r} is not available yet")):
-        est.fit(X, y)
-    assert not hasattr(est, "n_features_in_")  # nothing was half-fitted
-
-
-@pytest.mark.parametrize(
-    "param,value",
     [("cell", "lstm2"), ("hidden_size", 0), ("solver", "rmsprop"), ("max_grad_norm", 0.0),
      ("batch_size", 0), ("activation", "sigmoid")],
 )
@@ -524,3 +512,124 @@ def test_dropout_needs_a_stochastic_solver():
     X, y = sequences()
     with pytest.raises(ValueError, match="dropout=0.5 needs a stochastic solver"):
         small(RNNRegressor, solver="lbfgs", dropout=0.5, num_layers=2).fit(X, y)
+
+
+# ------------------------------------------------- gated, stacked, sequences
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_every_cell_learns_and_exposes_pytorch_weights(cell):
+    X, y = sequences(n=120)
+    est = small(RNNRegressor, cell=cell, num_layers=2, bidirectional=True,
+                solver="lbfgs", max_iter=150).fit(X, y)
+    assert est.score(X, y) > 0.9
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    W = est.weights_
+    assert W["weight_ih_l0"].shape == (5 * G, 3)
+    assert W["weight_ih_l1_reverse"].shape == (5 * G, 10)
+    assert W["weight_hh_l1_reverse"].shape == (5 * G, 5)
+    assert W["head.weight"].shape == (1, 10)
+    assert len(W) == 2 * 2 * 4 + 2
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_return_sequences_regression(cell):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 7, 2))
+    y = np.cumsum(X[:, :, 0], axis=1) / 3  # running sum: one target per step
+    est = small(RNNRegressor, cell=cell, return_sequences=True, solver="lbfgs",
+                max_iter=200).fit(X, y)
+    assert est.n_outputs_ == 1
+    assert est.predict(X).shape == (80, 7)
+    assert est.predict(X[:, :3]).shape == (80, 3)  # any length at predict
+    assert est.score(X, y) > 0.9
+    Y = np.stack([y, -y], axis=2)
+    est2 = small(RNNRegressor, cell=cell, return_sequences=True, max_iter=2).fit(X, Y)
+    assert est2.n_outputs_ == 2 and est2.predict(X).shape == (80, 7, 2)
+
+
+def test_return_sequences_loss_is_summed_over_steps_averaged_over_sequences():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(30, 4, 2))
+    Y = rng.normal(size=(30, 4, 3))
+    est = small(RNNRegressor, return_sequences=True, solver="lbfgs", max_iter=3,
+                alpha=0.5).fit(X, Y)
+    P = est.predict(X)
+    data = 0.5 * ((Y - P) ** 2).mean(axis=2).sum(axis=1).mean()
+    penalty = 0.5 * 0.5 / 30 * sum(
+        (v ** 2).sum() for k, v in est.weights_.items() if "weight" in k
+    )
+    assert est.loss_ == pytest.approx(data + penalty, rel=1e-10)
+
+
+@pytest.mark.parametrize("labels", [["a", "b"], [0, 1, 2]])
+def test_return_sequences_classification_tags_every_step(labels):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 6, 2))
+    s = np.cumsum(X[:, :, 0], axis=1)
+    idx = np.digitize(s, [0]) if len(labels) == 2 else np.digitize(s, [-1, 1])
+    y = np.asarray(labels)[idx]
+    clf = small(RNNClassifier, cell="gru", return_sequences=True, hidden_size=8,
+                solver="lbfgs", max_iter=200).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 6, len(labels))
+    np.testing.assert_allclose(proba.sum(axis=2), 1.0)
+    pred = clf.predict(X)
+    assert pred.shape == (90, 6)
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=2)])
+    assert clf.score(X, y) == pytest.approx((pred == y).mean())
+    assert clf.score(X, y) > 0.85
+
+
+def test_return_sequences_bad_y_is_a_clear_error():
+    X, y = sequences()
+    with pytest.raises(ValueError, match=r"return_sequences=True, y must have shape "
+                       r"\(n_samples, n_timesteps\) or .* \(n_timesteps=6\); got shape \(60,\)"):
+        small(RNNRegressor, return_sequences=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"got shape \(60, 5\)"):
+        small(RNNClassifier, return_sequences=True).fit(X, np.zeros((60, 5)))
+    with pytest.raises(ValueError, match="For one target per time step set return_sequences"):
+        small(RNNRegressor).fit(X, np.zeros((60, 6, 2)))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_dropout_is_reproducible_and_training_only(cell):
+    X, y = sequences()
+    params = dict(cell=cell, num_layers=2, dropout=0.5, max_iter=5)
+    a = small(RNNRegressor, **params).fit(X, y)
+    b = small(RNNRegressor, **params).fit(X, y)
+    np.testing.assert_array_equal(a._params, b._params)
+    c = small(RNNRegressor, **{**params, "dropout": 0.0}).fit(X, y)
+    assert not np.array_equal(a._params, c._params)
+    # predict uses no dropout: deterministic, and equal to a dropout-free net
+    np.testing.assert_array_equal(a.predict(X), a.predict(X))
+    c.weights_  # same layout
+    for k, v in a.weights_.items():
+        c.weights_[k][...] = v
+    np.testing.assert_array_equal(a.predict(X), c.predict(X))
+
+
+def test_weights_init_starts_from_given_weights():
+    X, y = sequences()
+    donor = small(RNNRegressor, cell="gru", num_layers=2).fit(X, y)
+    given = {k: v.copy() for k, v in donor.weights_.items()}
+    est = small(RNNRegressor, cell="gru", num_layers=2, weights_init=given,
+                solver="sgd", learning_rate_init=1e-12, momentum=0.0, max_iter=1).fit(X, y)
+    for k, v in given.items():
+        np.testing.assert_allclose(est.weights_[k], v, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(est.predict(X), donor.predict(X), rtol=1e-8)
+    # the given arrays are copied, never aliased
+    assert not any(np.shares_memory(est.weights_[k], v) for k, v in given.items())
+
+
+def test_weights_init_errors_name_the_array():
+    X, y = sequences()
+    donor = small(RNNRegressor).fit(X, y)
+    bad = {k: v.copy() for k, v in donor.weights_.items()}
+    with pytest.raises(ValueError, match=r"missing \['weight_ih_l1', 'weight_hh_l1'"):
+        small(RNNRegressor, num_layers=2, weights_init=bad).fit(X, y)
+    with pytest.raises(ValueError, match=r"weights_init\['weight_ih_l0'\] has shape "
+                       r"\(5, 3\), expected \(20, 3\)"):
+        small(RNNRegressor, cell="lstm", weights_init=bad).fit(X, y)
+    bad["weight_hh_l0"] = np.zeros((5, 4))
+    with pytest.raises(ValueError, match=r"weights_init\['weight_hh_l0'\] has shape "
+                       r"\(5, 4\), expected \(5, 5\)"):
+        small(RNNRegressor, weights_init=bad).fit(X, y)

@@ -131,19 +131,43 @@ def _per_sample_loss(z, y, out_activation):
 
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
-def test_fitted_weights_load_into_pytorch(Estimator):
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 7, 2))
     y = X[:, :, 0].sum(axis=1)
     if Estimator is RNNClassifier:
         y = y > 0
-    est = Estimator(hidden_size=5, max_iter=20, random_state=0).fit(X, y)
+    est = Estimator(hidden_size=5, cell=cell, num_layers=2, bidirectional=bidirectional,
+                    max_iter=5, random_state=0).fit(X, y)
     rnn, head = _torch_model(est._net, est.weights_, torch.float64)
     with torch.no_grad():
         _, h_n = rnn(torch.tensor(X))
-        z = head(h_n[-1]).numpy()
+        if cell == "lstm":
+            h_n = h_n[0]
+        top = torch.cat([h_n[-2], h_n[-1]], dim=1) if bidirectional else h_n[-1]
+        z = head(top).numpy()
     if Estimator is RNNRegressor:
         np.testing.assert_allclose(est.predict(X), z.ravel(), rtol=1e-10)
     else:
         p = 1 / (1 + np.exp(-z.ravel()))
         np.testing.assert_allclose(est.predict_proba(X)[:, 1], p, rtol=1e-10)
+
+
+def test_pytorch_weights_as_weights_init_reproduce_pytorch():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 3))
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True).double()
+    head = torch.nn.Linear(8, 1).double()
+    weights = {**lstm.state_dict(), "head.weight": head.weight, "head.bias": head.bias}
+    # a step of 1e-12 leaves the weights as given (to 1e-12): the fit only
+    # sets up n_features_in_ etc.
+    est = RNNRegressor(cell="lstm", hidden_size=4, num_layers=2, bidirectional=True,
+                       weights_init=weights, solver="sgd", momentum=0.0,
+                       learning_rate_init=1e-12, max_iter=1).fit(X, np.zeros(30))
+    with torch.no_grad():
+        _, (h_n, _) = lstm(torch.tensor(X))
+        z = head(torch.cat([h_n[-2], h_n[-1]], dim=1)).numpy().ravel()
+    np.testing.assert_allclose(est.predict(X), z, rtol=1e-9, atol=1e-11)
