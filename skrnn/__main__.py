@@ -37,7 +37,7 @@ def build_parser():
         ),
     )
     parser.add_argument("--cell", default="rnn", choices=["rnn", "lstm", "gru"],
-                        help="recurrent cell (default: rnn; this version implements rnn)")
+                        help="recurrent cell (default: rnn)")
     parser.add_argument("--sizes", type=_sizes, default=[8, 16, 32, 64],
                         help="comma-separated hidden sizes to try (default: 8,16,32,64)")
     parser.add_argument("--folds", type=int, default=3,

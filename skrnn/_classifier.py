@@ -13,8 +13,9 @@ from ._validation import check_y_classification
 class RNNClassifier(ClassifierMixin, BaseRNN):
     __doc__ = """Recurrent neural network classifier trained by backpropagation through time.
 
-    Reads each sequence with a recurrent layer and classifies it from its last
-    hidden state with a linear layer and a logistic (binary, multilabel) or
+    Reads each sequence with recurrent layers (Elman, LSTM or GRU; stacked,
+    bidirectional) and classifies it from the last hidden state -- or every
+    step, with ``return_sequences`` -- with a linear layer and a logistic (binary, multilabel) or
     softmax (multiclass) output, minimising the log-loss with an L2 penalty
     (MLPClassifier's loss) by Adam, SGD or L-BFGS. Labels may be of any type;
     a 2-D 0/1 indicator y is a multilabel problem, as in MLPClassifier.
@@ -45,11 +46,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     best_loss_ : float
         Lowest training loss reached (sgd, adam only).
     weights_ : dict of str to ndarray
-        ``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``,
-        ``head.weight`` (n_outputs_, hidden_size), ``head.bias``: PyTorch's
-        ``nn.RNN(batch_first=True)`` and ``nn.Linear`` names and layouts.
-        Views into the one parameter vector: writing into them changes the
-        model.
+        The fitted arrays under PyTorch's names and layouts, so that
+        ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
+        batch_first=True, bidirectional=...)`` loads them with
+        ``load_state_dict``: ``weight_ih_l{{k}}`` (G*hidden_size, n_in),
+        ``weight_hh_l{{k}}`` (G*hidden_size, hidden_size), ``bias_ih_l{{k}}``,
+        ``bias_hh_l{{k}}`` (G*hidden_size,), with a ``_reverse`` twin for the
+        backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
+        ``head.weight`` (n_outputs_, hidden_size * directions) and
+        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
+        ``[h_forward, h_backward]``. Views into the one parameter vector:
+        writing into them changes the model.
 
     See Also
     --------

@@ -11,8 +11,9 @@ from ._validation import check_y_regression
 class RNNRegressor(RegressorMixin, BaseRNN):
     __doc__ = """Recurrent neural network regressor trained by backpropagation through time.
 
-    Reads each sequence with a recurrent layer and predicts from its last
-    hidden state with a linear layer, minimising the squared error with an L2
+    Reads each sequence with recurrent layers (Elman, LSTM or GRU; stacked,
+    bidirectional) and predicts from the last hidden state -- or from every
+    step, with ``return_sequences`` -- with a linear layer, minimising the squared error with an L2
     penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
     one flat vector; ``weights_`` exposes them under PyTorch's names.
 
@@ -39,12 +40,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     best_loss_ : float
         Lowest training loss reached (sgd, adam only).
     weights_ : dict of str to ndarray
-        ``weight_ih_l0`` (hidden_size, n_features), ``weight_hh_l0``
-        (hidden_size, hidden_size), ``bias_ih_l0``, ``bias_hh_l0``
-        (hidden_size,), ``head.weight`` (n_outputs, hidden_size), ``head.bias``
-        (n_outputs,): PyTorch's ``nn.RNN(batch_first=True)`` and ``nn.Linear``
-        names and layouts. Views into the one parameter vector: writing into
-        them changes the model.
+        The fitted arrays under PyTorch's names and layouts, so that
+        ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
+        batch_first=True, bidirectional=...)`` loads them with
+        ``load_state_dict``: ``weight_ih_l{{k}}`` (G*hidden_size, n_in),
+        ``weight_hh_l{{k}}`` (G*hidden_size, hidden_size), ``bias_ih_l{{k}}``,
+        ``bias_hh_l{{k}}`` (G*hidden_size,), with a ``_reverse`` twin for the
+        backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
+        ``head.weight`` (n_outputs_, hidden_size * directions) and
+        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
+        ``[h_forward, h_backward]``. Views into the one parameter vector:
+        writing into them changes the model.
 
     See Also
     --------
