@@ -25,6 +25,40 @@ from ._validation import check_X
 #: in float64), so predict's memory does not grow with n_samples
 PREDICT_ELEMENTS = 2**23
 
+#: Attributes shared by both estimators' docstrings
+ATTRIBUTES_FEATURES_DOC = """\
+    n_features_in_ : int
+        Features per time step for 3-D X; number of columns (time steps) for
+        2-D X, which is read as univariate sequences.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a 2-D DataFrame with string columns.
+"""
+ATTRIBUTES_FIT_DOC = """\
+    n_iter_ : int
+        Epochs (sgd, adam) or iterations (lbfgs) run.
+    t_ : int
+        Training sequences seen by the solver (for lbfgs, n_samples times the
+        number of loss evaluations).
+    loss_ : float
+        Final training loss, penalty included.
+    loss_curve_ : list of float
+        Training loss after each epoch (sgd, adam only).
+    best_loss_ : float
+        Lowest training loss reached (sgd, adam only).
+    weights_ : dict of str to ndarray
+        The fitted arrays under PyTorch's names and layouts, so that
+        ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
+        batch_first=True, bidirectional=...)`` loads them with
+        ``load_state_dict``: ``weight_ih_l{k}`` (G*hidden_size, n_in),
+        ``weight_hh_l{k}`` (G*hidden_size, hidden_size), ``bias_ih_l{k}``,
+        ``bias_hh_l{k}`` (G*hidden_size,), with a ``_reverse`` twin for the
+        backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
+        ``head.weight`` (n_outputs_, hidden_size * directions) and
+        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
+        ``[h_forward, h_backward]``. Views into the one parameter vector:
+        writing into them changes the model.
+"""
+
 #: the Parameters section shared by both estimators' docstrings
 PARAMETERS_DOC = """\
     Parameters
@@ -444,6 +478,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
             outs.append(out.transpose(1, 0, 2) if out.ndim == 3 else out)
         return np.concatenate(outs, axis=0)
+
+    def _per_step_score(self, X, y, sample_weight, metric):
+        """``metric`` over every (sequence, time step) pair (return_sequences)."""
+        y_pred = self.predict(X)
+        n, T = y_pred.shape[:2]
+        shape = (n * T,) + y_pred.shape[2:]
+        y = np.asarray(y).reshape(y_pred.shape)
+        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
+        return metric(y.reshape(shape), y_pred.reshape(shape), sample_weight=sw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,7 +6,12 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import PARAMETERS_DOC, BaseRNN
+from ._base import (
+    ATTRIBUTES_FEATURES_DOC,
+    ATTRIBUTES_FIT_DOC,
+    PARAMETERS_DOC,
+    BaseRNN,
+)
 from ._validation import check_y_classification
 
 
@@ -24,40 +29,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     ----------
     classes_ : ndarray of shape (n_classes,) or list of ndarray
         Class labels (for multilabel y, the column indices).
-    n_features_in_ : int
-        Features per time step for 3-D X; number of columns (time steps) for
-        2-D X, which is read as univariate sequences.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when fitted on a 2-D DataFrame with string columns.
-    n_outputs_ : int
+{features}    n_outputs_ : int
         Number of output units: 1 for binary problems, else the number of
         classes or labels.
     out_activation_ : str
         "logistic" (binary, multilabel) or "softmax" (multiclass).
-    n_iter_ : int
-        Epochs (sgd, adam) or iterations (lbfgs) run.
-    t_ : int
-        Training sequences seen by the solver (for lbfgs, n_samples times the
-        number of loss evaluations).
-    loss_ : float
-        Final training loss, penalty included.
-    loss_curve_ : list of float
-        Training loss after each epoch (sgd, adam only).
-    best_loss_ : float
-        Lowest training loss reached (sgd, adam only).
-    weights_ : dict of str to ndarray
-        The fitted arrays under PyTorch's names and layouts, so that
-        ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
-        batch_first=True, bidirectional=...)`` loads them with
-        ``load_state_dict``: ``weight_ih_l{{k}}`` (G*hidden_size, n_in),
-        ``weight_hh_l{{k}}`` (G*hidden_size, hidden_size), ``bias_ih_l{{k}}``,
-        ``bias_hh_l{{k}}`` (G*hidden_size,), with a ``_reverse`` twin for the
-        backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
-        ``head.weight`` (n_outputs_, hidden_size * directions) and
-        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
-        ``[h_forward, h_backward]``. Views into the one parameter vector:
-        writing into them changes the model.
-
+{fit}
     See Also
     --------
     RNNRegressor : The regressor.
@@ -76,7 +53,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     True
     >>> clf.predict_proba(X_test[:1]).shape
     (1, 10)
-    """.format(parameters=PARAMETERS_DOC)
+    """.format(
+        parameters=PARAMETERS_DOC, features=ATTRIBUTES_FEATURES_DOC,
+        fit=ATTRIBUTES_FIT_DOC,
+    )
 
     def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
         y = check_y_classification(self, y, n_samples, n_timesteps)
@@ -215,10 +195,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight)
-        y_pred = self.predict(X)
-        T = y_pred.shape[1]
-        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
-        return accuracy_score(np.asarray(y).ravel(), y_pred.ravel(), sample_weight=sw)
+        return self._per_step_score(X, y, sample_weight, accuracy_score)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,10 +1,14 @@
 """RNNRegressor."""
 
-import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 
-from ._base import PARAMETERS_DOC, BaseRNN
+from ._base import (
+    ATTRIBUTES_FEATURES_DOC,
+    ATTRIBUTES_FIT_DOC,
+    PARAMETERS_DOC,
+    BaseRNN,
+)
 from ._validation import check_y_regression
 
 
@@ -19,39 +23,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
 {parameters}    Attributes
     ----------
-    n_features_in_ : int
-        Features per time step for 3-D X; number of columns (time steps) for
-        2-D X, which is read as univariate sequences.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when fitted on a 2-D DataFrame with string columns.
-    n_outputs_ : int
+{features}    n_outputs_ : int
         Number of outputs.
     out_activation_ : str
         "identity".
-    n_iter_ : int
-        Epochs (sgd, adam) or iterations (lbfgs) run.
-    t_ : int
-        Training sequences seen by the solver (for lbfgs, n_samples times the
-        number of loss evaluations).
-    loss_ : float
-        Final training loss, penalty included.
-    loss_curve_ : list of float
-        Training loss after each epoch (sgd, adam only).
-    best_loss_ : float
-        Lowest training loss reached (sgd, adam only).
-    weights_ : dict of str to ndarray
-        The fitted arrays under PyTorch's names and layouts, so that
-        ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
-        batch_first=True, bidirectional=...)`` loads them with
-        ``load_state_dict``: ``weight_ih_l{{k}}`` (G*hidden_size, n_in),
-        ``weight_hh_l{{k}}`` (G*hidden_size, hidden_size), ``bias_ih_l{{k}}``,
-        ``bias_hh_l{{k}}`` (G*hidden_size,), with a ``_reverse`` twin for the
-        backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
-        ``head.weight`` (n_outputs_, hidden_size * directions) and
-        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
-        ``[h_forward, h_backward]``. Views into the one parameter vector:
-        writing into them changes the model.
-
+{fit}
     See Also
     --------
     RNNClassifier : The classifier.
@@ -72,7 +48,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     True
     >>> sorted(reg.weights_)
     ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'weight_hh_l0', 'weight_ih_l0']
-    """.format(parameters=PARAMETERS_DOC)
+    """.format(
+        parameters=PARAMETERS_DOC, features=ATTRIBUTES_FEATURES_DOC,
+        fit=ATTRIBUTES_FIT_DOC,
+    )
 
     def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
         y = check_y_regression(self, y, n_samples, dtype, n_timesteps)
@@ -142,12 +121,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight)
-        y_pred = self.predict(X)
-        y = np.asarray(y).reshape(y_pred.shape)
-        T = y_pred.shape[1]
-        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
-        K = self.n_outputs_
-        return r2_score(y.reshape(-1, K), y_pred.reshape(-1, K), sample_weight=sw)
+        return self._per_step_score(X, y, sample_weight, r2_score)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
