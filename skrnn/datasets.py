@@ -1,8 +1,10 @@
 """Small data sets for sequence models, shipped with the package or generated."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_random_state
 
 
 def load_digits_sequences(*, return_X_y=False):
@@ -53,3 +55,90 @@ def load_digits_sequences(*, return_X_y=False):
             + digits.DESCR
         ),
     )
+
+
+def _check_int(name, value, minimum, why):
+    """Raise a ValueError naming ``value`` unless it is an int >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}, got {value!r} "
+            f"of type {type(value).__name__}."
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{why}, got {name}={value}.")
+
+
+def make_adding_problem(n_samples=1000, n_timesteps=50, *, random_state=None):
+    """Generate the adding problem, a benchmark of long-range memory.
+
+    Each sequence has two features per time step: a value drawn uniformly in
+    [0, 1) and a marker that is 1 at exactly two time steps and 0 elsewhere.
+    One marker is placed uniformly among the first ``n_timesteps // 2`` steps,
+    the other uniformly among the remaining steps, so the two never coincide
+    and at least ``1`` and up to ``n_timesteps - 1`` steps separate them. The
+    target is the sum of the two marked values. A model must remember the
+    first marked value for many steps to do better than always predicting 1,
+    the mean of the target, whose mean squared error is 1/6 (the variance of
+    the sum of two independent U(0, 1) variables).
+
+    This is the modern form of the task (Le et al., 2015; Arjovsky et al.,
+    2016). Hochreiter & Schmidhuber's original (1997) used values in [-1, 1]
+    and the target ``0.5 + (x1 + x2) / 4``.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of sequences, at least 1.
+    n_timesteps : int, default=50
+        Length ``T`` of every sequence, at least 2 (one marker in each half).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the values and the marker positions. An int gives identical
+        arrays on every call.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, 2), float64
+        ``X[:, :, 0]`` holds the values, ``X[:, :, 1]`` the markers (0.0 or
+        1.0).
+    y : ndarray of shape (n_samples,), float64
+        The sum of the two marked values of each sequence, in [0, 2).
+
+    References
+    ----------
+    .. [1] S. Hochreiter and J. Schmidhuber, "Long short-term memory",
+       Neural Computation 9(8), 1735-1780, 1997.
+    .. [2] Q. V. Le, N. Jaitly and G. E. Hinton, "A simple way to initialize
+       recurrent networks of rectified linear units", arXiv:1504.00941, 2015.
+    .. [3] M. Arjovsky, A. Shah and Y. Bengio, "Unitary evolution recurrent
+       neural networks", ICML 2016, arXiv:1511.06464.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn.datasets import make_adding_problem
+    >>> X, y = make_adding_problem(n_samples=100, n_timesteps=20, random_state=0)
+    >>> X.shape, y.shape, X.dtype
+    ((100, 20, 2), (100,), dtype('float64'))
+    >>> bool((X[:, :, 1].sum(axis=1) == 2).all())  # two markers per sequence
+    True
+    >>> bool(np.array_equal(y, (X[:, :, 0] * X[:, :, 1]).sum(axis=1)))
+    True
+    """
+    _check_int("n_samples", n_samples, 1, "")
+    _check_int(
+        "n_timesteps", n_timesteps, 2,
+        " (one marker in each half of the sequence)",
+    )
+    rng = check_random_state(random_state)
+    values = rng.uniform(0.0, 1.0, size=(n_samples, n_timesteps))
+    half = n_timesteps // 2
+    first = rng.randint(0, half, size=n_samples)
+    second = rng.randint(half, n_timesteps, size=n_samples)
+
+    rows = np.arange(n_samples)
+    markers = np.zeros((n_samples, n_timesteps))
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=2)
+    y = values[rows, first] + values[rows, second]
+    return X, y
