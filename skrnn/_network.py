@@ -165,8 +165,15 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X, rng=None):
+    def _forward(self, params, X, rng=None, lengths=None):
         """Run the layers on time-major X (T, N, F).
+
+        ``lengths`` (N,) gives each sequence's number of valid steps (padding
+        at the end, any finite values); None means all T are valid. A
+        forward direction needs no masking: its state at t depends only on
+        steps <= t, so the head reads each sequence's last valid step. The
+        backward direction reads each sequence reversed within its own
+        length, so it starts at that sequence's last valid step.
 
         Returns the head's input ``feat`` -- (N, D*H) last states, or the top
         layer's output sequence (T, N, D*H) with ``return_sequences`` -- the
@@ -176,6 +183,7 @@ class RNNNetwork:
         W = self.unpack(params)
         H, D = self.hidden_size, self.n_directions
         T, N, _ = X.shape
+        steps = _Steps(T, N, lengths)
         caches = []
         inp = X
         for layer in range(self.num_layers):
@@ -186,14 +194,14 @@ class RNNNetwork:
             layer_caches = []
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                x = inp if direction == 0 else np.ascontiguousarray(inp[::-1])
+                x = inp if direction == 0 else steps.reverse(inp)
                 W_ih = W["weight_ih" + sfx]
                 XW = (x.reshape(T * N, -1) @ W_ih.T).reshape(T, N, -1)
                 XW += W["bias_ih" + sfx]
                 hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
                 if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
-                        hs if direction == 0 else hs[::-1]
+                        hs if direction == 0 else steps.reverse(hs)
                     )
                 layer_caches.append((x, cache, hs))
             mask = None
@@ -212,21 +220,24 @@ class RNNNetwork:
             # last forward state, and the backward direction's state after
             # reading the whole sequence (its own last step): PyTorch's h_n
             top_caches = caches[-1][0]
-            feat = np.concatenate([c[2][-1] for c in top_caches], axis=1) if D > 1 \
-                else top_caches[0][2][-1]
+            feat = np.concatenate([steps.last(c[2]) for c in top_caches], axis=1) \
+                if D > 1 else steps.last(top_caches[0][2])
         logits = feat @ W["head.weight"].T + W["head.bias"]
         return feat, caches, logits
 
-    def predict(self, params, X):
+    def predict(self, params, X, lengths=None):
         """Output activations for time-major X (T, N, F), without dropout.
 
-        Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``.
+        Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``
+        (values at padded steps are meaningless).
         """
-        _, _, z = self._forward(params, X)
+        _, _, z = self._forward(params, X, lengths=lengths)
         return _activate(z, self.out_activation)
 
     # ------------------------------------------------------------ loss & grad
-    def loss_and_grad(self, params, X, y, sample_weight=None, alpha=0.0, rng=None):
+    def loss_and_grad(
+        self, params, X, y, sample_weight=None, alpha=0.0, rng=None, lengths=None
+    ):
         """Loss (see module docstring) and its gradient w.r.t. ``params``.
 
         Parameters
@@ -241,6 +252,9 @@ class RNNNetwork:
             L2 penalty.
         rng : numpy.random.RandomState or None
             Source of the dropout masks; None disables dropout.
+        lengths : ndarray of shape (N,) or None
+            Valid steps of each sequence (padding at the end); padded steps
+            do not count in the loss (y there is ignored but must be finite).
 
         Returns
         -------
@@ -250,13 +264,16 @@ class RNNNetwork:
         W = self.unpack(params)
         H, D, K = self.hidden_size, self.n_directions, self.n_outputs
         T, N, _ = X.shape
-        feat, caches, z = self._forward(params, X, rng)
+        feat, caches, z = self._forward(params, X, rng, lengths)
+        steps = _Steps(T, N, lengths)
 
         w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
         S = w.sum()
         # one row per (step,) sequence; every step of sequence i weighs w_i
         z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
-        w2 = np.tile(w, T) if self.return_sequences else w
+        w2 = w
+        if self.return_sequences:
+            w2 = np.tile(w, T) if lengths is None else (w * steps.valid).ravel()
         # dL/dz for the canonical link of each output: (p - y) * w / S (/ K)
         if self.out_activation == "identity":
             diff = z2 - y2
@@ -289,11 +306,13 @@ class RNNNetwork:
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
                 x, cache, _ = layer_caches[direction]
                 sl = slice(direction * H, (direction + 1) * H)
-                if d_out is None:  # top layer, many-to-one
+                if d_out is None and lengths is None:  # top layer, many-to-one
                     dh_last, dhs = dfeat[:, sl], None
+                elif d_out is None:  # many-to-one, each sequence's last step
+                    dh_last, dhs = None, steps.at_last(dfeat[:, sl])
                 else:
                     dh_last = None
-                    dhs = d_out[:, :, sl] if direction == 0 else d_out[::-1, :, sl]
+                    dhs = d_out[:, :, sl] if direction == 0 else steps.reverse(d_out[:, :, sl])
                 W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
                 dXW, dW_hh, db_hh = self.cell.backward(cache, W_hh, dh_last, dhs)
                 dXW2 = dXW.reshape(T * N, -1)
@@ -304,7 +323,7 @@ class RNNNetwork:
                 if layer > 0:
                     dx = (dXW2 @ W_ih).reshape(T, N, -1)
                     if direction == 1:
-                        dx = dx[::-1]
+                        dx = steps.reverse(dx)
                     d_in = dx if d_in is None else d_in + dx
             d_out = d_in
 
@@ -313,6 +332,41 @@ class RNNNetwork:
             loss += 0.5 * alpha * np.dot(pw, pw) / S
             grad += (alpha / S) * pw
         return float(loss), grad
+
+
+class _Steps:
+    """Time indexing of a padded batch: each sequence's valid steps first.
+
+    With ``lengths=None`` every step is valid and these are plain slices.
+    """
+
+    def __init__(self, T, N, lengths):
+        self.lengths = lengths
+        if lengths is not None:
+            t = np.arange(T)[:, None]
+            self.valid = t < lengths[None, :]  # (T, N)
+            # step read at t when reversing each sequence within its length;
+            # padding stays in place: a permutation that is its own inverse
+            self.rev = np.where(self.valid, lengths[None, :] - 1 - t, t)
+            self.cols = np.arange(N)[None, :]
+
+    def reverse(self, a):
+        """(T, N, ...) reversed in time within each sequence's length."""
+        if self.lengths is None:
+            return np.ascontiguousarray(a[::-1])
+        return a[self.rev, self.cols]
+
+    def last(self, hs):
+        """(T, N, H) -> (N, H): each sequence's state at its last valid step."""
+        if self.lengths is None:
+            return hs[-1]
+        return hs[self.lengths - 1, self.cols[0]]
+
+    def at_last(self, dh):
+        """(N, H) -> (T, N, H): zero but at each sequence's last valid step."""
+        out = np.zeros((self.valid.shape[0],) + dh.shape, dtype=dh.dtype)
+        out[self.lengths - 1, self.cols[0]] = dh
+        return out
 
 
 def _activate(z, out_activation):
