@@ -147,6 +147,19 @@ PARAMETERS_DOC = """\
 """
 
 
+def _batch_steps(lengths, idx, T):
+    """Steps to run for the sequences ``idx``: (longest length, lengths or None).
+
+    A batch runs only up to its longest sequence; lengths is None when every
+    sequence of the batch has that length (no masking needed).
+    """
+    if lengths is None:
+        return T, None
+    Lb = lengths[idx]
+    Tb = int(Lb.max())
+    return Tb, (None if (Lb == Tb).all() else Lb)
+
+
 class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     """Shared machinery of RNNRegressor and RNNClassifier. Not for direct use."""
 
@@ -247,11 +260,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------- targets API
     @abstractmethod
-    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
+    def _prepare_targets(
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+    ):
         """Validate y; return the float target of the loss, batch-first.
 
         (n, n_outputs), or (n, n_timesteps, n_outputs) when ``n_timesteps``
-        is given (``return_sequences``).
+        is given (``return_sequences``); then ``lengths`` (or None) marks the
+        valid steps, and y's padded steps are returned as zeros.
 
         With ``reset``, also set ``n_outputs_``, ``out_activation_`` (and
         ``classes_``); otherwise check y against them.
@@ -285,12 +301,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # fails, put the estimator back exactly as it was.
         saved = dict(self.__dict__)
         try:
-            X = check_X(self, X, reset=first_pass)
+            X, lengths = check_X(self, X, reset=first_pass)
             if not first_pass:
                 X = X.astype(self._params.dtype, copy=False)
             Y = self._prepare_targets(
                 y, X.shape[0], X.dtype, reset=first_pass,
                 n_timesteps=X.shape[1] if self.return_sequences else None,
+                lengths=lengths,
             )
             spec = dict(
                 cell=self.cell,
@@ -336,9 +353,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if Y.ndim == 3:  # one target per step: time-major too, (T, N, K)
             Y = np.ascontiguousarray(Y.transpose(1, 0, 2))
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X_tm, Y)
+            self._fit_lbfgs(X_tm, Y, lengths)
         else:
-            self._fit_stochastic(X_tm, Y, rng, incremental)
+            self._fit_stochastic(X_tm, Y, lengths, rng, incremental)
 
         if not np.isfinite(self._params).all():
             raise ValueError(
@@ -366,12 +383,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "changed since the last fit. Set warm_start=False to start afresh."
             )
 
-    def _fit_lbfgs(self, X_tm, Y):
+    def _fit_lbfgs(self, X_tm, Y, lengths):
         net, params, alpha = self._net, self._params, self.alpha
 
         def fun(p64):
             params[...] = p64
-            loss, grad = net.loss_and_grad(params, X_tm, Y, None, alpha)
+            loss, grad = net.loss_and_grad(params, X_tm, Y, None, alpha, None, lengths)
             return loss, grad.astype(np.float64)
 
         res = minimize_lbfgs(
@@ -389,7 +406,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.t_ = X_tm.shape[1] * int(res.nfev)
         self.loss_ = float(res.fun)
 
-    def _fit_stochastic(self, X_tm, Y, rng, incremental):
+    def _fit_stochastic(self, X_tm, Y, lengths, rng, incremental):
         params, net = self._params, self._net
         if not incremental or not hasattr(self, "_optimizer"):
             if self.solver == "sgd":
@@ -422,9 +439,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
                 idx = slice(start, stop) if order is None else order[start:stop]
-                Xb = X_tm[:, idx]
-                Yb = Y[:, idx] if Y.ndim == 3 else Y[idx]
-                loss, grad = net.loss_and_grad(params, Xb, Yb, None, self.alpha, rng)
+                Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
+                Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
+                Yb = Y[:Tb, idx] if Y.ndim == 3 else Y[idx]
+                loss, grad = net.loss_and_grad(
+                    params, Xb, Yb, None, self.alpha, rng, Lb
+                )
                 clip_grad_norm(grad, self.max_grad_norm)
                 opt.update(params, grad)
                 accumulated += loss * (stop - start)
@@ -469,14 +489,24 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         with ``return_sequences``.
         """
         check_is_fitted(self)
-        X = check_X(self, X, reset=False).astype(self._params.dtype, copy=False)
+        X, lengths = check_X(self, X, reset=False)
+        X = X.astype(self._params.dtype, copy=False)
         chunk = max(1, PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
         outs = []
         for s in range(0, X.shape[0], chunk):
+            idx = slice(s, s + chunk)
+            T, L = _batch_steps(lengths, idx, X.shape[1])
             out = self._net.predict(
-                self._params, np.ascontiguousarray(X[s : s + chunk].transpose(1, 0, 2))
+                self._params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L
             )
-            outs.append(out.transpose(1, 0, 2) if out.ndim == 3 else out)
+            if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding
+                out = out.transpose(1, 0, 2)
+                full = np.full((out.shape[0], X.shape[1], out.shape[2]), np.nan, out.dtype)
+                full[:, :T] = out
+                if L is not None:
+                    full[np.arange(X.shape[1])[None, :] >= L[:, None]] = np.nan
+                out = full
+            outs.append(out)
         return np.concatenate(outs, axis=0)
 
     def _per_step_score(self, X, y, sample_weight, metric):

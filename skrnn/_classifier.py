@@ -58,7 +58,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         fit=ATTRIBUTES_FIT_DOC,
     )
 
-    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
+    def _prepare_targets(
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+    ):
+        if n_timesteps is not None and lengths is not None:
+            raise ValueError(
+                "Sequence tagging (return_sequences=True) of variable-length "
+                "sequences is not available yet in RNNClassifier: pad or crop "
+                "the sequences to one length."
+            )
         y = check_y_classification(self, y, n_samples, n_timesteps)
         if n_timesteps is not None:  # per-step labels: every step is a sample
             y = y.ravel()

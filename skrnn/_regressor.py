@@ -53,8 +53,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         fit=ATTRIBUTES_FIT_DOC,
     )
 
-    def _prepare_targets(self, y, n_samples, dtype, reset, n_timesteps=None):
-        y = check_y_regression(self, y, n_samples, dtype, n_timesteps)
+    def _prepare_targets(
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+    ):
+        y = check_y_regression(self, y, n_samples, dtype, n_timesteps, lengths)
         Y = y.reshape(n_samples, -1) if n_timesteps is None else y.reshape(
             n_samples, n_timesteps, -1
         )

@@ -17,6 +17,8 @@ import scipy.sparse as sp
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import validate_data
 
+from .utils import to_padded_array
+
 FLOATS = (np.float64, np.float32)
 
 
@@ -27,23 +29,58 @@ def _describe(X):
     return f"a {type(X).__name__}"
 
 
-def _reject_ragged(X, name):
-    """A list/tuple of sequences of different lengths: not supported yet."""
+def _is_sequence_list(X):
+    """A list of sequences: arrays (not nested lists), or ragged nested lists.
+
+    A list of equal-length lists of numbers stays a 2-D table, as everywhere
+    in scikit-learn.
+    """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
-        return
-    shapes = {np.shape(x) for x in X if not isinstance(x, numbers.Number)}
-    if len(shapes) > 1:
-        lengths = sorted({s[0] if len(s) else 0 for s in shapes})
+        return False
+    if any(hasattr(x, "shape") for x in X):
+        return True
+    shapes = {np.shape(x) for x in X if not isinstance(x, (numbers.Number, str))}
+    return len(shapes) > 1
+
+
+def _lengths_from_nan_padding(X, name):
+    """Lengths of NaN-padded sequences; errors for NaN that is not padding.
+
+    A step is padding when all its features are NaN and every later step is
+    padding too. Returns None when no sequence is padded.
+    """
+    nan = np.isnan(X)
+    if not nan.any():
+        return None
+    step_nan = nan.all(axis=2)  # (n, T)
+    T = X.shape[1]
+    # last step that is not all-NaN, +1
+    not_pad = ~step_nan
+    lengths = T - np.argmax(not_pad[:, ::-1], axis=1)
+    lengths[~not_pad.any(axis=1)] = 0
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
         raise ValueError(
-            f"{name} received {len(X)} sequences of different shapes "
-            f"(lengths {lengths[0]}..{lengths[-1]}). Variable-length sequences "
-            "are not supported in this version of skrnn: pad or crop them to one "
-            "length and pass a 3-D array (n_samples, n_timesteps, n_features)."
+            f"{name}: sequence {empty[0]} of X is all NaN, i.e. has no valid time "
+            "step. Remove empty sequences."
         )
+    inside = nan & (np.arange(T)[None, :, None] < lengths[:, None, None])
+    if inside.any():
+        i, t, f = np.argwhere(inside)[0]
+        raise ValueError(
+            f"{name}: X contains NaN inside sequence {i} at time step {t} (feature "
+            f"{f}), before its last valid step {lengths[i] - 1}. NaN is only "
+            "accepted as padding: whole time steps at the end of a sequence."
+        )
+    return None if (lengths == T).all() else lengths
 
 
 def check_X(estimator, X, *, reset):
-    """Validate X and return it as a 3-D float array ``(n, T, F)``.
+    """Validate X; return ``(X, lengths)``, X a 3-D float array ``(n, T, F)``.
+
+    ``lengths`` (n,) counts the valid steps of each sequence when some are
+    shorter than T (a list of sequences, or NaN padding at the end of a 3-D
+    array), else None. Padded steps of the returned X hold zeros.
 
     With ``reset=True`` (fit) record ``n_features_in_`` (and
     ``feature_names_in_`` for a DataFrame); otherwise check X against them.
@@ -54,14 +91,20 @@ def check_X(estimator, X, *, reset):
             f"{name} does not accept sparse input (got a {type(X).__name__}): pass "
             "a dense array of shape (n_samples, n_timesteps[, n_features])."
         )
-    _reject_ragged(X, name)
-    if not hasattr(X, "shape"):  # lists and other array-likes
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError(f"{name} received an empty list: no sequences to read.")
+    if _is_sequence_list(X):
+        X, _ = to_padded_array(X)
+    elif not hasattr(X, "shape"):  # lists and other array-likes
         X = np.asarray(X)
     ndim = len(X.shape)
 
     if ndim == 3:
+        if X.dtype.kind == "b":
+            raise TypeError(f"{name} expects real-valued X, got a boolean array.")
         X = check_array(
-            X, allow_nd=True, dtype=FLOATS, input_name="X", estimator=estimator
+            X, allow_nd=True, dtype=FLOATS, input_name="X", estimator=estimator,
+            ensure_all_finite="allow-nan",
         )
         _, T, F = X.shape
         if T == 0 or F == 0:
@@ -84,7 +127,10 @@ def check_X(estimator, X, *, reset):
                 f"X has {F} features per time step, but {name} was fitted with "
                 f"{estimator.n_features_in_} features per time step."
             )
-        return np.ascontiguousarray(X)
+        lengths = _lengths_from_nan_padding(X, name)
+        if lengths is not None:
+            X = np.where(np.isnan(X), 0, X)  # padding values are never read
+        return np.ascontiguousarray(X), lengths
 
     if ndim > 3 or (ndim == 0 and hasattr(X, "shape")):
         raise ValueError(
@@ -102,13 +148,13 @@ def check_X(estimator, X, *, reset):
                 f"{estimator.n_features_in_} features per time step: pass a 3-D "
                 f"array (n_samples, n_timesteps, {estimator.n_features_in_})."
             )
-        return np.ascontiguousarray(X[:, :, None])
+        return np.ascontiguousarray(X[:, :, None]), None
 
     # 2-D (and 1-D, which validate_data rejects with scikit-learn's message)
     X = validate_data(estimator, X, reset=reset, dtype=FLOATS)
     if reset:
         estimator._univariate_columns = True
-    return np.ascontiguousarray(X[:, :, None])
+    return np.ascontiguousarray(X[:, :, None]), None
 
 
 def _reject_none(y, estimator):
@@ -119,14 +165,22 @@ def _reject_none(y, estimator):
         )
 
 
-def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None):
+def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths=None):
     """y as a float array of ``dtype``.
 
     One value per sequence: (n,) or (n, n_outputs). With ``n_timesteps``
-    (``return_sequences=True``): (n, T) or (n, T, n_outputs).
+    (``return_sequences=True``): (n, T) or (n, T, n_outputs), or a list of
+    per-sequence targets; with ``lengths``, padded like X (NaN, or anything)
+    after each sequence's length, where zeros are returned.
     """
     _reject_none(y, estimator)
-    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=FLOATS, input_name="y")
+    padded = n_timesteps is not None and lengths is not None
+    if padded and _is_sequence_list(y):
+        y, _ = to_padded_array(y)
+    y = check_array(
+        y, ensure_2d=False, allow_nd=True, dtype=FLOATS, input_name="y",
+        ensure_all_finite="allow-nan" if padded else True,
+    )
     if n_timesteps is None:
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -140,6 +194,17 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None):
         _check_per_step(y, n_timesteps, (2, 3), "(n_samples, n_timesteps) or "
                         "(n_samples, n_timesteps, n_outputs)")
     _check_length(y, n_samples)
+    if padded:
+        valid = np.arange(n_timesteps)[None, :] < lengths[:, None]
+        y3 = y.reshape(y.shape[0], n_timesteps, -1)
+        bad = np.isnan(y3).any(axis=2) & valid
+        if bad.any():
+            i, t = np.argwhere(bad)[0]
+            raise ValueError(
+                f"y contains NaN at sequence {i}, time step {t}, which is a valid "
+                f"step of X (that sequence has {lengths[i]} steps)."
+            )
+        y = np.where(valid.reshape(valid.shape + (1,) * (y.ndim - 2)), y, 0)
     return y.astype(dtype, copy=False)
 
 

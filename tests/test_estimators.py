@@ -252,22 +252,37 @@ def test_dataframe_feature_names():
     assert not hasattr(refit, "feature_names_in_")
 
 
+def _nan_inside():
+    X = np.zeros((4, 3, 2))
+    X[1, 0, 1] = np.nan  # a NaN before valid steps: not padding
+    return X
+
+
 BAD_X = [
     (np.zeros(10), ValueError, "Expected 2D array, got 1D array"),
     (np.zeros((4, 3, 2, 1)), ValueError,
      r"expects X of shape \(n_samples, n_timesteps, n_features\) or \(n_samples, "
      r"n_timesteps\), got a 4-D array of shape \(4, 3, 2, 1\)"),
-    (np.full((4, 3, 2), np.nan), ValueError, "Input X contains NaN"),
+    (np.full((4, 3, 2), np.nan), ValueError, "sequence 0 of X is all NaN"),
     (np.full((4, 3, 2), np.inf), ValueError, "Input X contains infinity"),
     (np.zeros((4, 3, 2), dtype=complex), ValueError, "Complex data not supported"),
-    (np.zeros((0, 3, 2)), ValueError, r"Found array with 0 sample\(s\)"),
+    (_nan_inside(), ValueError,
+     "X contains NaN inside sequence 1 at time step 0 \\(feature 1\\), before its "
+     "last valid step 2"),
     (np.zeros((4, 0, 2)), ValueError,
      r"at least one time step and one feature, got X of shape \(4, 0, 2\)"),
     (np.zeros((4, 3, 0)), ValueError,
      r"at least one time step and one feature, got X of shape \(4, 3, 0\)"),
+    (np.zeros((0, 3, 2)), ValueError, r"Found array with 0 sample\(s\)"),
     (np.zeros((4, 0)), ValueError, r"0 feature\(s\) \(shape=\(4, 0\)\)"),
-    ([np.zeros((3, 2)), np.zeros((5, 2)), np.zeros((3, 2)), np.zeros((4, 2))],
-     ValueError, r"4 sequences of different shapes \(lengths 3\.\.5\)\. Variable-length"),
+    ([np.zeros((3, 2)), np.zeros((5, 3)), np.zeros((3, 2)), np.zeros((4, 2))],
+     ValueError, "sequence 1 has 3 features per time step, but sequence 0 has 2"),
+    ([np.zeros((3, 2)), np.zeros((0, 2)), np.zeros((3, 2)), np.zeros((4, 2))],
+     ValueError, r"sequence 1 is empty \(0 time steps\)"),
+    ([np.zeros(3), np.array(["a", "b"]), np.zeros(3), np.zeros(4)],
+     TypeError, r"sequence 1 has string values"),
+    (np.zeros((4, 3, 2), dtype=bool), TypeError, "got a boolean array"),
+    ([], ValueError, "received an empty list"),
     (np.array([["a", "b"]] * 4, dtype=object), ValueError, "could not convert"),
 ]
 
@@ -275,13 +290,13 @@ BAD_X = [
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("X,error,match", BAD_X)
 def test_bad_X_in_fit_is_a_clear_error(Estimator, X, error, match):
-    y = np.arange(len(X)) % 2
+    y = np.arange(max(len(X), 1)) % 2
     with pytest.raises(error, match=match):
         small(Estimator).fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-@pytest.mark.parametrize("X,error,match", BAD_X[:5] + BAD_X[6:8])
+@pytest.mark.parametrize("X,error,match", BAD_X[:8] + BAD_X[10:14])
 def test_bad_X_in_predict_is_a_clear_error(Estimator, X, error, match):
     Xf, yf = data_for(Estimator, F=2)
     est = small(Estimator).fit(Xf, yf)

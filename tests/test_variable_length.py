@@ -1,0 +1,192 @@
+"""Variable-length sequences: lists and NaN padding, in every cell and layout."""
+
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+
+from skrnn import RNNClassifier, RNNRegressor
+from skrnn._network import RNNNetwork
+from skrnn.utils import to_padded_array
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def ragged(n=40, F=2, low=2, high=9, seed=0):
+    """Sequences of lengths low..high-1; y = mean of the first feature."""
+    rng = np.random.RandomState(seed)
+    seqs = [rng.normal(size=(rng.randint(low, high), F)) for _ in range(n)]
+    y = np.array([s[:, 0].mean() for s in seqs])
+    return seqs, y
+
+
+ARCHS = [(cell, L, b) for cell in ("rnn", "lstm", "gru") for L, b in
+         [(1, False), (2, True)]]
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional", ARCHS)
+def test_prediction_same_alone_padded_or_in_a_list(cell, num_layers, bidirectional):
+    seqs, y = ragged()
+    est = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
+                       hidden_size=5, max_iter=3, random_state=0).fit(seqs, y)
+    from_list = est.predict(seqs)
+    padded, lengths = to_padded_array(seqs)
+    from_padded = est.predict(padded)
+    alone = np.array([est.predict(s[None])[0] for s in seqs])
+    np.testing.assert_allclose(from_list, alone, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(from_padded, alone, rtol=1e-10, atol=1e-14)
+    # NaN padding is not read: any extra padding changes nothing
+    wider = np.concatenate([padded, np.full((len(seqs), 4, 2), np.nan)], axis=1)
+    np.testing.assert_allclose(est.predict(wider), alone, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional", ARCHS)
+def test_sequence_outputs_with_padding(cell, num_layers, bidirectional):
+    seqs, _ = ragged(n=30)
+    ys = [np.cumsum(s[:, 0]) / 3 for s in seqs]  # one target per valid step
+    est = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
+                       return_sequences=True, hidden_size=5, max_iter=3,
+                       random_state=0).fit(seqs, ys)
+    Y_padded, lengths = to_padded_array(ys)
+    P = est.predict(seqs)
+    assert P.shape == Y_padded.shape[:2]
+    valid = np.arange(P.shape[1])[None, :] < lengths[:, None]
+    assert np.isnan(P[~valid]).all() and np.isfinite(P[valid]).all()
+    for s, p, L in zip(seqs, P, lengths):
+        np.testing.assert_allclose(p[:L], est.predict(s[None])[0], rtol=1e-10, atol=1e-14)
+    # the same fit from NaN-padded arrays for X and y
+    est2 = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
+                        return_sequences=True, hidden_size=5, max_iter=3,
+                        random_state=0).fit(to_padded_array(seqs)[0], Y_padded[:, :, 0])
+    np.testing.assert_allclose(est2._params, est._params, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional", ARCHS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_gradient_with_padding_matches_finite_differences(
+    cell, num_layers, bidirectional, return_sequences
+):
+    rng = np.random.RandomState(zlib.crc32(repr((cell, num_layers, bidirectional)).encode()))
+    net = RNNNetwork(cell, 2, 3, 2, "identity", "tanh", num_layers, bidirectional,
+                     return_sequences)
+    params = 2 * net.init_params(rng, np.float64)
+    lengths = np.array([4, 1, 6, 3])
+    X = rng.normal(size=(6, 4, 2))
+    y = rng.normal(size=(6, 4, 2) if return_sequences else (4, 2))
+    args = (X, y, rng.uniform(0.5, 2, size=4), 0.1, None, lengths)
+    _, grad = net.loss_and_grad(params, *args)
+    numeric = np.empty_like(params)
+    for i in range(params.size):
+        p = params.copy()
+        p[i] += 1e-6
+        up, _ = net.loss_and_grad(p, *args)
+        p[i] -= 2e-6
+        down, _ = net.loss_and_grad(p, *args)
+        numeric[i] = (up - down) / 2e-6
+    np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_padded_steps_do_not_change_training():
+    """Fitting a NaN-padded array equals fitting the list: padding is inert."""
+    seqs, y = ragged(n=25)
+    a = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0).fit(seqs, y)
+    X, _ = to_padded_array(seqs)
+    X = np.concatenate([X, np.full((25, 3, 2), np.nan)], axis=1)
+    b = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0).fit(X, y)
+    np.testing.assert_allclose(a._params, b._params, rtol=1e-10, atol=1e-13)
+
+
+def test_grid_search_and_cross_val_score_on_a_list_of_sequences():
+    seqs, y = ragged(n=60)
+    labels = np.where(y > 0, "up", "down")
+    search = GridSearchCV(
+        RNNClassifier(solver="lbfgs", max_iter=60, random_state=0),
+        {"hidden_size": [2, 6]}, cv=3,
+    ).fit(seqs, labels)
+    assert search.best_params_["hidden_size"] in (2, 6)
+    assert search.predict(seqs).shape == (60,)
+    scores = cross_val_score(
+        RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=60, random_state=0),
+        seqs, y, cv=KFold(3),
+    )
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    assert scores.mean() > 0.5
+
+
+def test_univariate_sequences_and_n_features_in():
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=L) for L in (3, 5, 4)]
+    est = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(seqs, [1.0, 2.0, 3.0])
+    assert est.n_features_in_ == 1
+    assert est.predict([rng.normal(size=7)]).shape == (1,)
+
+
+def test_bad_per_step_targets():
+    seqs, _ = ragged(n=5)
+    ys = [np.cumsum(s[:, 0]) for s in seqs]
+    ys[2] = ys[2].copy()
+    ys[2][1] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN at sequence 2, time step 1"):
+        RNNRegressor(return_sequences=True, max_iter=1).fit(seqs, ys)
+    with pytest.raises(ValueError, match="variable-length sequences is not available yet"):
+        RNNClassifier(return_sequences=True, max_iter=1).fit(
+            seqs, [np.zeros(len(s)) for s in seqs]
+        )
+
+
+def test_failed_fit_on_ragged_data_leaves_the_model_unchanged():
+    seqs, y = ragged()
+    est = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(seqs, y)
+    before = est.predict(seqs)
+    bad = list(seqs)
+    bad[3] = np.zeros((4, 5))
+    with pytest.raises(ValueError, match="sequence 3 has 5 features"):
+        est.fit(bad, y)
+    np.testing.assert_array_equal(est.predict(seqs), before)
+
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_matches_pytorch_pack_padded_sequence(cell, bidirectional):
+    torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(0)
+    net = RNNNetwork(cell, 2, 4, 1, "identity", "tanh", 2, bidirectional)
+    params = net.init_params(rng, np.float64)
+    lengths = np.array([5, 2, 7, 3])
+    X = rng.normal(size=(4, 7, 2))
+    y = rng.normal(size=(4, 1))
+    loss, grad = net.loss_and_grad(
+        params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, None, 0.0, None, lengths
+    )
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    rnn = module(2, 4, num_layers=2, batch_first=True, bidirectional=bidirectional).double()
+    head = torch.nn.Linear(4 * (1 + bidirectional), 1).double()
+    W = net.unpack(params)
+    rnn.load_state_dict({k: torch.tensor(v) for k, v in W.items() if "head" not in k})
+    head.load_state_dict({k[5:]: torch.tensor(v) for k, v in W.items() if "head" in k})
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        torch.tensor(X), torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
+    _, h_n = rnn(packed)
+    if cell == "lstm":
+        h_n = h_n[0]
+    top = torch.cat([h_n[-2], h_n[-1]], dim=1) if bidirectional else h_n[-1]
+    z = head(top)
+    tloss = 0.5 * ((z - torch.tensor(y)) ** 2).mean(dim=1).mean()
+    tloss.backward()
+    assert loss == pytest.approx(tloss.item(), rel=1e-9)
+    ours = net.unpack(grad)
+    grads = {k: p.grad.numpy() for k, p in rnn.named_parameters()}
+    grads.update({"head." + k: p.grad.numpy() for k, p in head.named_parameters()})
+    for name, g in grads.items():
+        np.testing.assert_allclose(ours[name], g, rtol=0, atol=1e-9 * np.abs(g).max(),
+                                   err_msg=name)
