@@ -147,6 +147,35 @@ PARAMETERS_DOC = """\
 """
 
 
+#: with variable lengths, shuffled sequences are sorted by length within
+#: pools of this many batches before being cut into batches, so that a batch
+#: holds sequences of similar length and runs few padded steps
+BUCKET_POOL = 20
+
+
+def _minibatches(n_samples, batch_size, lengths, shuffle, rng):
+    """Index (slice or array) of each minibatch of one epoch.
+
+    Equal lengths: consecutive slices of one permutation (MLP's batching).
+    Variable lengths and ``shuffle``: the permutation is cut into pools of
+    ``BUCKET_POOL`` batches, each pool sorted by length and cut into batches,
+    and the batches are visited in random order.
+    """
+    if not shuffle:
+        return [slice(s, min(s + batch_size, n_samples))
+                for s in range(0, n_samples, batch_size)]
+    order = rng.permutation(n_samples)
+    if lengths is None or BUCKET_POOL <= 1:
+        return [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
+    pool = batch_size * BUCKET_POOL
+    batches = []
+    for p in range(0, n_samples, pool):
+        chunk = order[p : p + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[s : s + batch_size] for s in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def _batch_steps(lengths, idx, T):
     """Steps to run for the sequences ``idx``: (longest length, lengths or None).
 
@@ -434,11 +463,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             tic = time.perf_counter()
-            order = rng.permutation(n_samples) if self.shuffle else None
             accumulated = 0.0
-            for start in range(0, n_samples, batch_size):
-                stop = min(start + batch_size, n_samples)
-                idx = slice(start, stop) if order is None else order[start:stop]
+            for idx in _minibatches(n_samples, batch_size, lengths, self.shuffle, rng):
                 Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
                 Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
                 Yb = Y[:Tb, idx] if Y.ndim == 3 else Y[idx]
@@ -447,7 +473,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 )
                 clip_grad_norm(grad, self.max_grad_norm)
                 opt.update(params, grad)
-                accumulated += loss * (stop - start)
+                accumulated += loss * (idx.stop - idx.start if isinstance(idx, slice)
+                                       else len(idx))
 
             self.n_iter_ += 1
             self.t_ += n_samples

@@ -102,6 +102,12 @@ def check_X(estimator, X, *, reset):
     if ndim == 3:
         if X.dtype.kind == "b":
             raise TypeError(f"{name} expects real-valued X, got a boolean array.")
+        if X.dtype.kind == "f" and np.isinf(X).any():
+            i, t, f = np.argwhere(np.isinf(X))[0]
+            raise ValueError(
+                f"{name}: Input X contains infinity in sequence {i} at time step {t} "
+                f"(feature {f}); every value must be finite (NaN only as padding)."
+            )
         X = check_array(
             X, allow_nd=True, dtype=FLOATS, input_name="X", estimator=estimator,
             ensure_all_finite="allow-nan",

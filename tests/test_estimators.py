@@ -264,7 +264,8 @@ BAD_X = [
      r"expects X of shape \(n_samples, n_timesteps, n_features\) or \(n_samples, "
      r"n_timesteps\), got a 4-D array of shape \(4, 3, 2, 1\)"),
     (np.full((4, 3, 2), np.nan), ValueError, "sequence 0 of X is all NaN"),
-    (np.full((4, 3, 2), np.inf), ValueError, "Input X contains infinity"),
+    (np.full((4, 3, 2), np.inf), ValueError,
+     r"Input X contains infinity in sequence 0 at time step 0 \(feature 0\)"),
     (np.zeros((4, 3, 2), dtype=complex), ValueError, "Complex data not supported"),
     (_nan_inside(), ValueError,
      "X contains NaN inside sequence 1 at time step 0 \\(feature 1\\), before its "

@@ -1,0 +1,97 @@
+"""Property-based: malformed inputs give clear errors, never a crash or NaN."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from skrnn import RNNClassifier, RNNRegressor  # noqa: E402
+
+DTYPES = [np.float64, np.float32, np.int64, bool, complex, object]
+SPECIAL = [np.nan, np.inf, -np.inf, 1e300, 0.0]
+
+
+@st.composite
+def arrays(draw):
+    """A 1-D..4-D array, or a list of sequences, with odd dtypes and values."""
+    kind = draw(st.sampled_from(["array", "list"]))
+    rng = np.random.RandomState(draw(st.integers(0, 2**16)))
+    if kind == "array":
+        ndim = draw(st.integers(1, 4))
+        shape = tuple(draw(st.integers(0, 4)) for _ in range(ndim))
+        X = rng.normal(size=shape)
+    else:
+        n = draw(st.integers(0, 4))
+        F = draw(st.integers(1, 3))
+        X = [rng.normal(size=(draw(st.integers(0, 4)), draw(st.sampled_from([F, F, F + 1]))))
+             for _ in range(n)]
+    # sprinkle special values
+    for _ in range(draw(st.integers(0, 3))):
+        target = X if kind == "array" else (X[0] if X else np.zeros(0))
+        if target.size:
+            target.flat[rng.randint(target.size)] = draw(st.sampled_from(SPECIAL))
+    dtype = draw(st.sampled_from(DTYPES))
+    if kind == "array":
+        with np.errstate(invalid="ignore", over="ignore"):
+            X = X.astype(dtype) if dtype is not object else X.astype(object)
+    return X
+
+
+def _n(X):
+    return len(X) if isinstance(X, list) else (X.shape[0] if X.ndim else 0)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(X=arrays(), Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
+       y_kind=st.sampled_from(["ok", "short", "nan"]), seed=st.integers(0, 100))
+def test_fit_and_predict_raise_only_clear_errors(X, Estimator, y_kind, seed):
+    n = _n(X)
+    rng = np.random.RandomState(seed)
+    if Estimator is RNNRegressor:
+        y = rng.normal(size=n)
+    else:
+        y = np.arange(n) % 2
+    if y_kind == "short":
+        y = y[:-1]
+    elif y_kind == "nan" and n:
+        y = y.astype(float)
+        y[0] = np.nan
+    est = Estimator(hidden_size=2, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            est.fit(X, y)
+        except (ValueError, TypeError) as error:
+            assert str(error)  # a message, naming what was wrong
+            assert not hasattr(est, "n_features_in_")  # nothing half-fitted
+            return
+        try:
+            pred = est.predict(X)
+        except (ValueError, TypeError) as error:
+            assert str(error)
+            return
+    assert len(pred) == n
+    if Estimator is RNNRegressor:
+        assert np.isfinite(pred).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(X=arrays())
+def test_predict_on_a_fitted_model_raises_only_clear_errors(X):
+    rng = np.random.RandomState(0)
+    est = RNNRegressor(hidden_size=2, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(rng.normal(size=(6, 3, 2)), rng.normal(size=6))
+        before = est.predict(np.ones((2, 3, 2)))
+        try:
+            pred = est.predict(X)
+        except (ValueError, TypeError) as error:
+            assert str(error)
+        else:
+            assert np.isfinite(pred).all()
+    np.testing.assert_array_equal(est.predict(np.ones((2, 3, 2))), before)
