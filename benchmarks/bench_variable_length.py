@@ -43,9 +43,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=512, rnn only")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cells", default="rnn,gru,lstm", help="comma-separated")
     args = parser.parse_args()
     n = 512 if args.quick else 2048
-    cells = ["rnn"] if args.quick else ["rnn", "gru", "lstm"]
+    cells = ["rnn"] if args.quick else args.cells.split(",")
     F, H, B, T = 4, 64, 32, 200
     rng = np.random.RandomState(0)
     lengths = rng.randint(10, T + 1, size=n)
