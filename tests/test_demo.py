@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from sklearn.datasets import load_digits
 
 from skrnn.__main__ import main
@@ -48,15 +49,20 @@ def test_demo_rejects_bad_options():
     assert "expected integers like 8,16,32" in proc.stderr
 
 
-def test_example_script_runs(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "script,expected",
+    [("plot_hidden_size_cv.py", "chosen: {'hidden_size':"),
+     ("plot_variable_length.py", "test accuracy")],
+)
+def test_example_scripts_run(script, expected, tmp_path, monkeypatch, capsys):
     """examples/ stay runnable (with or without matplotlib)."""
     import runpy
     from pathlib import Path
 
-    script = Path(__file__).parents[1] / "examples" / "plot_hidden_size_cv.py"
+    path = Path(__file__).parents[1] / "examples" / script
     monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(script), run_name="__main__")
+    runpy.run_path(str(path), run_name="__main__")
     out = capsys.readouterr().out
-    assert "chosen: {'hidden_size':" in out
+    assert expected in out
     accuracy = float(out.split("test accuracy")[1].split()[0])
     assert accuracy > 0.9
