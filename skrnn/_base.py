@@ -355,9 +355,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             if not first_pass:
                 self._check_warm_start_compatible(spec)
                 self._net.dropout = float(self.dropout)
-            elif self.weights_init is not None:
+            else:
                 net = RNNNetwork(**spec)
-                init = net.params_from(self.weights_init, X.dtype)
+                init = (
+                    None if self.weights_init is None
+                    else net.params_from(self.weights_init, X.dtype)
+                )
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -365,11 +368,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
         rng = check_random_state(self.random_state)
         if first_pass:
-            if self.weights_init is not None:
-                self._net, self._params = net, init
-            else:
-                self._net = RNNNetwork(**spec)
-                self._params = self._net.init_params(rng, X.dtype)
+            self._net = net
+            self._params = net.init_params(rng, X.dtype) if init is None else init
             self.n_iter_ = 0
             self.t_ = 0
         if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
