@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._network import RNNNetwork
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
@@ -511,11 +511,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 )
 
     # --------------------------------------------------------------- predict
-    def _forward_output(self, X):
+    def _forward_output(self, X, return_lengths=False):
         """Validated X -> output activations, batch-first.
 
         Shape (n_samples, n_outputs_), or (n_samples, n_timesteps, n_outputs_)
-        with ``return_sequences``.
+        with ``return_sequences``, NaN at padded steps. With
+        ``return_lengths``, also X's lengths (or None: all steps valid).
         """
         check_is_fitted(self)
         X, lengths = check_X(self, X, reset=False)
@@ -536,16 +537,25 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     full[np.arange(X.shape[1])[None, :] >= L[:, None]] = np.nan
                 out = full
             outs.append(out)
-        return np.concatenate(outs, axis=0)
+        out = np.concatenate(outs, axis=0)
+        return (out, lengths) if return_lengths else out
 
     def _per_step_score(self, X, y, sample_weight, metric):
-        """``metric`` over every (sequence, time step) pair (return_sequences)."""
-        y_pred = self.predict(X)
-        n, T = y_pred.shape[:2]
-        shape = (n * T,) + y_pred.shape[2:]
-        y = np.asarray(y).reshape(y_pred.shape)
-        sw = None if sample_weight is None else np.repeat(np.asarray(sample_weight), T)
-        return metric(y.reshape(shape), y_pred.reshape(shape), sample_weight=sw)
+        """``metric`` over every valid (sequence, time step) pair.
+
+        y as in fit (padded like X, or a list of per-step targets); each
+        sequence's weight applies to each of its steps.
+        """
+        out, lengths = self._forward_output(X, return_lengths=True)
+        n, T = out.shape[:2]
+        if lengths is None:
+            lengths = np.full(n, T)
+        y_true = self._per_step_truth(y, n, T, lengths)
+        y_pred = self._per_step_predict(out, lengths)
+        sw = None
+        if sample_weight is not None:
+            sw = np.repeat(_check_sample_weight(sample_weight, out[:, 0]), lengths)
+        return metric(y_true, y_pred, sample_weight=sw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -61,15 +61,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _prepare_targets(
         self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
     ):
-        if n_timesteps is not None and lengths is not None:
-            raise ValueError(
-                "Sequence tagging (return_sequences=True) of variable-length "
-                "sequences is not available yet in RNNClassifier: pad or crop "
-                "the sequences to one length."
-            )
-        y = check_y_classification(self, y, n_samples, n_timesteps)
-        if n_timesteps is not None:  # per-step labels: every step is a sample
-            y = y.ravel()
+        y = check_y_classification(self, y, n_samples, n_timesteps, lengths)
+        if n_timesteps is not None and lengths is None:
+            y = y.ravel()  # per-step labels: every step is a sample
         check_classification_targets(y)
         if reset:
             binarizer = LabelBinarizer().fit(y)
@@ -103,7 +97,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 )
             Y = self._label_binarizer.transform(y)
         if n_timesteps is not None:
-            Y = Y.reshape(n_samples, n_timesteps, -1)
+            if lengths is None:
+                return Y.reshape(n_samples, n_timesteps, -1).astype(dtype)
+            full = np.zeros((n_samples, n_timesteps, Y.shape[1]), dtype)
+            full[np.arange(n_timesteps)[None, :] < lengths[:, None]] = Y
+            return full
         return Y.astype(dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -116,7 +114,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             Sequences; 2-D X holds univariate sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels of any type, or a 0/1 indicator matrix (multilabel);
-            with ``return_sequences=True``, labels (n_samples, n_timesteps).
+            with ``return_sequences=True``, labels (n_samples, n_timesteps),
+            or for variable-length X a list of per-sequence label arrays (or
+            an array padded like X, padding never read).
 
         Returns
         -------
@@ -138,7 +138,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; for multilabel problems, the
             probability of each label; with ``return_sequences=True``,
-            (n_samples, n_timesteps, n_classes).
+            (n_samples, n_timesteps, n_classes), NaN at padded steps.
         """
         p = self._forward_output(X)
         if self._label_binarizer.y_type_ == "binary":
@@ -166,27 +166,49 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
-            Sequences.
+            Sequences, or a list of variable-length sequences.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels; (n_samples, n_timesteps) with
-            ``return_sequences=True``.
+            ``return_sequences=True``, where the padded steps of shorter
+            sequences hold NaN (numeric labels, returned as floats) or None
+            (other labels, returned as an object array).
         """
-        p = self._forward_output(X)
-        shape = p.shape[:-1]  # (n,) or (n, T)
-        p = p.reshape(-1, p.shape[-1])
-        if self.n_outputs_ == 1:
-            p = p.ravel()
-        labels = self._label_binarizer.inverse_transform(p)
-        return labels.reshape(shape + labels.shape[1:])
+        p, lengths = self._forward_output(X, return_lengths=True)
+        if p.ndim == 2:
+            return self._labels(p)
+        n, T = p.shape[:2]
+        if lengths is None:
+            return self._labels(p.reshape(n * T, -1)).reshape(n, T)
+        valid = np.arange(T)[None, :] < lengths[:, None]
+        labels = self._labels(p[valid])
+        if labels.dtype.kind in "iuf":
+            out = np.full((n, T), np.nan)
+        else:
+            out = np.full((n, T), None, dtype=object)
+        out[valid] = labels
+        return out
+
+    def _labels(self, p):
+        """Output activations (m, n_outputs_) -> labels (m,) or (m, n_labels)."""
+        return self._label_binarizer.inverse_transform(
+            p.ravel() if self.n_outputs_ == 1 else p
+        )
+
+    def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
+        return check_y_classification(self, y, n_samples, n_timesteps, lengths)
+
+    def _per_step_predict(self, out, lengths):
+        valid = np.arange(out.shape[1])[None, :] < lengths[:, None]
+        return self._labels(out[valid])
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy, as ``ClassifierMixin.score``.
 
-        With ``return_sequences=True``, the accuracy over all (sequence, time
-        step) pairs.
+        With ``return_sequences=True``, the accuracy over all valid (sequence,
+        time step) pairs; y as in ``fit``.
 
         Parameters
         ----------

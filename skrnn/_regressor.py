@@ -1,5 +1,6 @@
 """RNNRegressor."""
 
+import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 
@@ -102,11 +103,21 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         out = self._forward_output(X)
         return out[..., 0] if out.shape[-1] == 1 else out
 
+    def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
+        y = check_y_regression(self, y, n_samples, np.float64, n_timesteps, lengths)
+        valid = np.arange(n_timesteps)[None, :] < lengths[:, None]
+        return y[valid]
+
+    def _per_step_predict(self, out, lengths):
+        valid = np.arange(out.shape[1])[None, :] < lengths[:, None]
+        out = out[valid]
+        return out[:, 0] if out.shape[1] == 1 else out
+
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions, as ``RegressorMixin.score``.
 
-        With ``return_sequences=True`` every (sequence, time step) pair is
-        one sample and the outputs' R^2 are averaged.
+        With ``return_sequences=True`` every valid (sequence, time step) pair
+        is one sample (y as in ``fit``) and the outputs' R^2 are averaged.
 
         Parameters
         ----------

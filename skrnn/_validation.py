@@ -214,12 +214,18 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths
     return y.astype(dtype, copy=False)
 
 
-def check_y_classification(estimator, y, n_samples, n_timesteps=None):
+def check_y_classification(estimator, y, n_samples, n_timesteps=None, lengths=None):
     """Labels (n,) of any type, or a (n, n_labels) indicator matrix.
 
-    With ``n_timesteps`` (``return_sequences=True``): labels (n, T).
+    With ``n_timesteps`` (``return_sequences=True``): labels (n, T). With
+    ``lengths`` too (variable-length X), y is a list of per-sequence label
+    arrays or an (n, T) array whose padded steps hold anything; only the
+    labels of valid steps are returned, as one flat array (sequence after
+    sequence).
     """
     _reject_none(y, estimator)
+    if n_timesteps is not None and lengths is not None:
+        return _valid_step_labels(y, n_samples, n_timesteps, lengths)
     y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
     if n_timesteps is None:
         if y.ndim == 2 and y.shape[1] == 1:
@@ -233,6 +239,51 @@ def check_y_classification(estimator, y, n_samples, n_timesteps=None):
         _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
     _check_length(y, n_samples)
     return y
+
+
+def _valid_step_labels(y, n_samples, n_timesteps, lengths):
+    """Per-step labels of variable-length sequences, flattened over valid steps.
+
+    y: a list with one 1-D label array per sequence, of the sequence's length
+    (or padded to n_timesteps), or an (n, n_timesteps) array. Labels at
+    padded steps are never read.
+    """
+    rows = None
+    if isinstance(y, (list, tuple)) and any(
+        not isinstance(v, (numbers.Number, str)) for v in y
+    ):
+        _check_length(np.empty(len(y)), n_samples)
+        rows = []
+        for i, yi in enumerate(y):
+            yi = np.asarray(yi)
+            if yi.ndim != 1 or len(yi) not in (lengths[i], n_timesteps):
+                raise ValueError(
+                    f"y for sequence {i} has shape {yi.shape}, but sequence {i} of X "
+                    f"has {lengths[i]} time steps: with return_sequences=True, give "
+                    "one label per time step."
+                )
+            rows.append(yi[: lengths[i]])
+        y = np.concatenate(rows)
+    else:
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y",
+                        ensure_all_finite=False)
+        _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
+        _check_length(y, n_samples)
+        y = y[np.arange(n_timesteps)[None, :] < lengths[:, None]]
+    missing = (
+        ~np.isfinite(y) if y.dtype.kind == "f"
+        else np.array([v is None or v != v for v in y]) if y.dtype == object
+        else np.zeros(len(y), bool)
+    )
+    if missing.any():
+        k = np.flatnonzero(missing)[0]
+        i = np.searchsorted(np.cumsum(lengths), k, side="right")
+        t = k - (np.cumsum(lengths)[i - 1] if i else 0)
+        raise ValueError(
+            f"y contains {y[k]} at sequence {i}, time step {t}, which is a valid "
+            f"step of X (that sequence has {lengths[i]} steps)."
+        )
+    return check_array(y, ensure_2d=False, dtype=None, input_name="y")
 
 
 def _check_per_step(y, n_timesteps, ndims, expected):

@@ -136,10 +136,93 @@ def test_bad_per_step_targets():
     ys[2][1] = np.nan
     with pytest.raises(ValueError, match="y contains NaN at sequence 2, time step 1"):
         RNNRegressor(return_sequences=True, max_iter=1).fit(seqs, ys)
-    with pytest.raises(ValueError, match="variable-length sequences is not available yet"):
-        RNNClassifier(return_sequences=True, max_iter=1).fit(
-            seqs, [np.zeros(len(s)) for s in seqs]
-        )
+    labels = [np.array(["a", "b"] * 5)[: len(s)] for s in seqs]
+    clf = RNNClassifier(return_sequences=True, max_iter=1)
+    short = labels[:3] + [labels[3][:-1]] + labels[4:]
+    with pytest.raises(ValueError, match=r"y for sequence 3 has shape \(\d+,\), but "
+                       r"sequence 3 of X has \d+ time steps"):
+        clf.fit(seqs, short)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(seqs, labels[:4])
+    X, lengths = to_padded_array(seqs)
+    Y = np.zeros(X.shape[:2])
+    Y[4, lengths[4] - 1] = np.nan  # NaN at a valid step, not padding
+    with pytest.raises(ValueError, match=f"y contains nan at sequence 4, time step "
+                       f"{lengths[4] - 1}, which is a valid step"):
+        clf.fit(X, Y)
+    Y = np.full(X.shape[:2], "a", dtype=object)
+    Y[1, 0] = None
+    with pytest.raises(ValueError, match="y contains None at sequence 1, time step 0"):
+        clf.fit(X, Y)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional", ARCHS)
+def test_sequence_tagging_with_padding(cell, num_layers, bidirectional):
+    """Per-step labels of ragged sequences: lists or padded arrays, same fit."""
+    seqs, _ = ragged(n=50)
+    ys = [np.where(np.cumsum(s[:, 0]) > 0, "up", "down") for s in seqs]
+    params = dict(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
+                  return_sequences=True, hidden_size=6, solver="lbfgs",
+                  max_iter=30, random_state=0)
+    clf = RNNClassifier(**params).fit(seqs, ys)
+    X, lengths = to_padded_array(seqs)
+    Y = np.full(X.shape[:2], None, dtype=object)  # padding: anything, never read
+    for i, y in enumerate(ys):
+        Y[i, : len(y)] = y
+    padded = RNNClassifier(**params).fit(X, Y)
+    np.testing.assert_allclose(padded._params, clf._params, rtol=1e-10, atol=1e-14)
+
+    proba = clf.predict_proba(seqs)
+    valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    assert proba.shape == X.shape[:2] + (2,)
+    assert np.isnan(proba[~valid]).all()
+    np.testing.assert_allclose(proba[valid].sum(axis=1), 1.0)
+    pred = clf.predict(seqs)
+    assert pred.shape == X.shape[:2] and pred.dtype == object
+    assert all(v is None for v in pred[~valid])
+    np.testing.assert_array_equal(pred[valid], clf.classes_[proba[valid].argmax(axis=1)])
+    for s, p, L in zip(seqs, proba, lengths):  # alone = in a padded batch
+        np.testing.assert_allclose(p[:L], clf.predict_proba(s[None])[0],
+                                   rtol=1e-10, atol=1e-14)
+    truth = np.concatenate(ys)
+    accuracy = (pred[valid] == truth).mean()
+    assert clf.score(seqs, ys) == pytest.approx(accuracy)
+    assert clf.score(X, Y) == pytest.approx(accuracy)
+    # sequence weights weight each of their steps
+    w = np.arange(1, 51)
+    steps = np.repeat(w, lengths)
+    assert clf.score(seqs, ys, sample_weight=w) == pytest.approx(
+        np.average(pred[valid] == truth, weights=steps))
+
+
+def test_sequence_tagging_numeric_labels_pad_with_nan():
+    seqs, _ = ragged(n=30)
+    ys = [(np.cumsum(s[:, 0]) > 0).astype(int) for s in seqs]
+    clf = RNNClassifier(return_sequences=True, hidden_size=4, max_iter=3,
+                        random_state=0).fit(seqs, ys)
+    pred = clf.predict(seqs)
+    lengths = np.array([len(s) for s in seqs])
+    valid = np.arange(pred.shape[1])[None, :] < lengths[:, None]
+    assert pred.dtype == np.float64
+    assert np.isnan(pred[~valid]).all() and np.isin(pred[valid], [0, 1]).all()
+
+
+def test_grid_search_on_ragged_sequence_tagging():
+    seqs, _ = ragged(n=45)
+    ys = [np.where(np.cumsum(s[:, 0]) > 0, "up", "down") for s in seqs]
+    search = GridSearchCV(
+        RNNClassifier(return_sequences=True, solver="lbfgs", max_iter=40, random_state=0),
+        {"hidden_size": [2, 6]}, cv=3,
+    ).fit(seqs, ys)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_score_ > 0.8
+    reg_scores = cross_val_score(
+        RNNRegressor(return_sequences=True, hidden_size=4, solver="lbfgs", max_iter=40,
+                     random_state=0),
+        seqs, [np.cumsum(s[:, 0]) for s in seqs], cv=KFold(3),
+    )
+    assert np.isfinite(reg_scores).all() and reg_scores.mean() > 0.5
 
 
 def test_failed_fit_on_ragged_data_leaves_the_model_unchanged():
