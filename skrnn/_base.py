@@ -4,19 +4,21 @@ Cells and gate layouts live in ``_cells``/``_network``; this module sees only
 ``RNNNetwork`` and its flat parameter vector ``self._params``.
 """
 
+import hashlib
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._network import RNNNetwork
+from ._network import RNNNetwork, SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import check_X
 
@@ -38,15 +40,20 @@ ATTRIBUTES_FEATURES_DOC = """\
 ATTRIBUTES_FIT_DOC = """\
     n_iter_ : int
         Epochs (sgd, adam) or iterations (lbfgs) run.
-    t_ : int
-        Training sequences seen by the solver (for lbfgs, n_samples times the
-        number of loss evaluations).
+    t_ : int or float
+        Training sequences seen by the solver, counted by their
+        ``sample_weight`` (for lbfgs, times the number of loss evaluations).
     loss_ : float
         Final training loss, penalty included.
     loss_curve_ : list of float
         Training loss after each epoch (sgd, adam only).
-    best_loss_ : float
-        Lowest training loss reached (sgd, adam only).
+    best_loss_ : float or None
+        Lowest training loss reached (sgd, adam; None with early_stopping).
+    validation_scores_ : list of float or None
+        Score on the held-out sequences after each epoch (early_stopping;
+        else None).
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, whose weights the model keeps.
     weights_ : dict of str to ndarray
         The fitted arrays under PyTorch's names and layouts, so that
         ``nn.RNN/LSTM/GRU(n_features, hidden_size, num_layers,
@@ -88,8 +95,11 @@ PARAMETERS_DOC = """\
         the time steps of a sequence and averaged over sequences.
     dropout : float, default=0.0
         Probability of zeroing each output of every recurrent layer but the
-        last, during training only (PyTorch's ``dropout``); masks are drawn
-        from ``random_state``. Needs a stochastic solver (sgd, adam).
+        last, during training only (PyTorch's ``dropout``). Masks are
+        independent across sequences, steps and units, drawn from
+        ``random_state`` and a digest of each sequence, so that a sequence's
+        masks do not depend on its batch and identical sequences share them.
+        Needs a stochastic solver (sgd, adam).
     weights_init : dict of str to array-like, default=None
         Start the first fit (or every fit without ``warm_start``) from these
         weights instead of random ones: exactly the arrays of ``weights_``,
@@ -120,31 +130,54 @@ PARAMETERS_DOC = """\
     shuffle : bool, default=True
         Shuffle the sequences at every epoch (sgd, adam).
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights and the shuffling. An int gives bitwise
-        identical fits.
+        Seeds the initial weights, the shuffling, the dropout masks and the
+        validation split. An int gives bitwise identical weights, loss curves
+        and predictions, fit after fit; None gives a different fit each time.
+        Training sequences are put in a canonical order (and identical ones
+        merged, their weights summed) first, so the fit does not depend on
+        the order of the rows either (with ``shuffle=True``).
     tol : float, default=1e-4
-        Training stops when the loss has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive epochs (sgd, adam); gradient tolerance
-        of lbfgs.
-    verbose : bool, default=False
-        Print the loss after every epoch.
+        Training stops when the loss (the validation score, with
+        ``early_stopping``) has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs (sgd, adam); gradient
+        tolerance of lbfgs.
+    verbose : bool or int, default=False
+        Print one line per epoch: epoch, training loss, validation score
+        (with ``early_stopping``), seconds, and the time left if every epoch
+        up to ``max_iter`` runs; an epoch longer than 10 s also prints its
+        progress every 10 s. lbfgs prints its loss per iteration.
     warm_start : bool, default=False
         Continue from the previous fit's weights.
     momentum : float, default=0.9
         Momentum of sgd.
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum (sgd).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences (stratified for
+        single-label classifiers without ``return_sequences``), score them
+        after every epoch with ``score`` (R^2 or accuracy, weighted by
+        ``sample_weight``), stop when the score has not improved by ``tol``
+        for ``n_iter_no_change`` epochs, and restore the weights of the best
+        epoch. sgd and adam only (ignored by lbfgs), not in ``partial_fit``.
+    validation_fraction : float, default=0.1
+        Share of the sequences held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
         Adam's numerical-stability constant.
     n_iter_no_change : int, default=10
-        Epochs without improvement by ``tol`` before stopping (sgd, adam).
+        Epochs without improvement by ``tol`` before stopping (sgd, adam);
+        with ``learning_rate="adaptive"``, before dividing the rate by 5.
     max_fun : int, default=15000
         Maximum number of loss evaluations of lbfgs.
     max_grad_norm : float or None, default=None
         Clip the gradient's global L2 norm to this value before every sgd/adam
-        step (the usual remedy for exploding gradients); None disables.
+        step (the usual remedy for exploding gradients); None disables. If
+        training still diverges (a NaN or infinite loss or gradient), it
+        stops with a ConvergenceWarning and keeps the weights of the best
+        epoch so far, which predict finite values. Ctrl-C (KeyboardInterrupt)
+        likewise stops ``fit`` with a warning and leaves a fitted estimator
+        with the best weights so far.
 
 """
 
@@ -191,6 +224,81 @@ def _batch_steps(lengths, idx, T):
     return Tb, (None if (Lb == Tb).all() else Lb)
 
 
+#: with verbose, a long epoch prints a progress line at least this often (s)
+HEARTBEAT = 10.0
+
+
+def _duration(seconds):
+    """'42s', '3m05s', '2h07m'."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _time_major(data):
+    """X (T, N, F), Y (N, K) or (T, N, K), step weights (T, N) or None."""
+    X_tm = np.ascontiguousarray(data["X"].transpose(1, 0, 2))
+    Y = data["Y"]
+    if Y.ndim == 3:  # one target per step
+        Y = np.ascontiguousarray(Y.transpose(1, 0, 2))
+    step = data["step_w"]
+    if step is not None:
+        step = np.ascontiguousarray(step.T)
+    return X_tm, Y, step
+
+
+def _merge_duplicates(data, keep_order):
+    """Merge identical (sequence, target) pairs into one, weights summed.
+
+    Also drops zero-weight sequences and, unless ``keep_order``, sorts the
+    sequences by a digest of their content. The loss is unchanged (a weight k
+    is k copies by definition), and the solvers then see the same data --
+    bitwise -- whether a sequence is repeated k times or weighted k, and
+    whatever the order of the training sequences. Adds ``keys`` (uint64
+    digests, the dropout masks' seeds).
+    """
+    X, Y, lengths, sw = data["X"], data["Y"], data["lengths"], data["sw"]
+    n = X.shape[0]
+    digest = np.empty((n, 2), dtype=np.uint64)
+    for i in range(n):
+        L = X.shape[1] if lengths is None else lengths[i]
+        h = hashlib.blake2b(np.ascontiguousarray(X[i, :L]).tobytes(), digest_size=16)
+        h.update(np.ascontiguousarray(Y[i, :L] if Y.ndim == 3 else Y[i]).tobytes())
+        digest[i] = np.frombuffer(h.digest(), dtype=np.uint64)
+    _, first, inverse = np.unique(digest, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    weight = np.bincount(inverse, weights=None if sw is None else sw.astype(np.float64),
+                         minlength=len(first))
+    groups = np.argsort(first, kind="stable") if keep_order else np.arange(len(first))
+    groups = groups[weight[groups] > 0]
+    order = first[groups]
+    merged = {key: (None if value is None else value[order]) for key, value in data.items()}
+    if sw is None and len(first) == n:
+        merged["sw"] = None  # every weight is 1: the unweighted loss, bitwise
+    else:
+        merged["sw"] = weight[groups].astype(X.dtype)
+    merged["keys"] = digest[order, 0]
+    if merged["lengths"] is not None and (merged["lengths"] == X.shape[1]).all():
+        merged["lengths"] = None
+    return merged
+
+
+def _warn_diverged(solver, where, loss, est):
+    kept = ("the weights with the lowest loss evaluated" if loss is not None else
+            "the weights of the best epoch so far")
+    warnings.warn(
+        f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
+        f"or infinite. Training stopped and {type(est).__name__} keeps {kept}, "
+        f"which predict finite values. Lower learning_rate_init (now "
+        f"{est.learning_rate_init}) or clip gradients with max_grad_norm (now "
+        f"{est.max_grad_norm}, e.g. 1.0), and scale the data.",
+        ConvergenceWarning,
+    )
+
+
 class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     """Shared machinery of RNNRegressor and RNNClassifier. Not for direct use."""
 
@@ -217,6 +325,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -253,6 +363,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -282,6 +394,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -292,7 +406,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------- targets API
     @abstractmethod
     def _prepare_targets(
-        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None, classes=None
     ):
         """Validate y; return the float target of the loss, batch-first.
 
@@ -301,8 +415,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         valid steps, and y's padded steps are returned as zeros.
 
         With ``reset``, also set ``n_outputs_``, ``out_activation_`` (and
-        ``classes_``); otherwise check y against them.
+        ``classes_``, from ``classes`` when given: partial_fit); otherwise
+        check y against them.
         """
+
+    @abstractmethod
+    def _score_outputs(self, Y, out, sample_weight):
+        """``score`` from loss targets Y and output activations, row-aligned."""
 
     # --------------------------------------------------------------- weights
     @property
@@ -323,11 +442,29 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "deterministic loss. Use solver='adam' or 'sgd', or dropout=0."
             )
 
-    def _fit(self, X, y, incremental=False):
+    def _check_solver(self):
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(
+                f"partial_fit is only available for the stochastic solvers 'sgd' and "
+                f"'adam', not solver={self.solver!r}."
+            )
+        return True
+
+    def _target_weights(self, Y, lengths, incremental):
+        """Factors from the targets (class_weight): (per sequence, per step) or None."""
+        return None, None
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._check_architecture()
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: there is no "
+                "held-out set across calls. Use fit, or early_stopping=False."
+            )
         first_pass = not hasattr(self, "_params") or (
             not self.warm_start and not incremental
         )
+        rng = check_random_state(self.random_state)
         # Validation may set attributes (n_features_in_, classes_, ...): if it
         # fails, put the estimator back exactly as it was.
         saved = dict(self.__dict__)
@@ -335,11 +472,30 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             X, lengths = check_X(self, X, reset=first_pass)
             if not first_pass:
                 X = X.astype(self._params.dtype, copy=False)
+            n_samples = X.shape[0]
             Y = self._prepare_targets(
-                y, X.shape[0], X.dtype, reset=first_pass,
+                y, n_samples, X.dtype, reset=first_pass,
                 n_timesteps=X.shape[1] if self.return_sequences else None,
-                lengths=lengths,
+                lengths=lengths, classes=classes,
             )
+            sw = None
+            if sample_weight is not None:
+                sw = _check_sample_weight(sample_weight, X[:, 0], dtype=X.dtype,
+                                          ensure_non_negative=True)
+                if not sw.any():
+                    raise ValueError(
+                        "Sample weights must contain at least one non-zero number."
+                    )
+            class_w, step_w = self._target_weights(Y, lengths, incremental)
+            if class_w is not None:
+                sw = class_w.astype(X.dtype) if sw is None else sw * class_w
+            data = _merge_duplicates(
+                dict(X=X, Y=Y, lengths=lengths, sw=sw, step_w=step_w),
+                keep_order=self.solver != "lbfgs" and not self.shuffle,
+            )
+            validation = None
+            if self.early_stopping and self.solver != "lbfgs":
+                data, validation = self._split_validation(data, rng)
             spec = dict(
                 cell=self.cell,
                 n_features=X.shape[2],
@@ -366,35 +522,74 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.__dict__.update(saved)
             raise
 
-        rng = check_random_state(self.random_state)
         if first_pass:
             self._net = net
             self._params = net.init_params(rng, X.dtype) if init is None else init
             self.n_iter_ = 0
             self.t_ = 0
         if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
-            for attr in ("loss_curve_", "best_loss_", "_optimizer"):
+            for attr in ("loss_curve_", "best_loss_", "_optimizer",
+                         "validation_scores_", "best_validation_score_"):
                 self.__dict__.pop(attr, None)
-        elif first_pass or not hasattr(self, "loss_curve_"):
-            self.loss_curve_ = []
-            self.best_loss_ = np.inf
-            self._no_improvement_count = 0
-
-        X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, N, F)
-        if Y.ndim == 3:  # one target per step: time-major too, (T, N, K)
-            Y = np.ascontiguousarray(Y.transpose(1, 0, 2))
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X_tm, Y, lengths)
+            self._fit_lbfgs(data)
         else:
-            self._fit_stochastic(X_tm, Y, lengths, rng, incremental)
+            if first_pass or not hasattr(self, "loss_curve_"):
+                self.loss_curve_ = []
+            if not incremental:
+                self._no_improvement_count = 0
+            if validation is not None:
+                if not isinstance(getattr(self, "validation_scores_", None), list):
+                    self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.validation_scores_ = self.best_validation_score_ = None
+                if first_pass or getattr(self, "best_loss_", None) is None:
+                    self.best_loss_ = np.inf
+            self._fit_stochastic(data, validation, rng, incremental)
 
-        if not np.isfinite(self._params).all():
+        if not np.isfinite(self._params).all():  # unreachable by design: guard
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed; a smaller "
                 "learning_rate_init or max_grad_norm may help."
             )
         return self
+
+    def _split_validation(self, data, rng):
+        """Hold out ``validation_fraction`` of the sequences (early stopping)."""
+        n = data["X"].shape[0]
+        Y = data["Y"]
+        stratify = None
+        single_label = self.out_activation_ == "softmax" or Y.shape[-1] == 1
+        if is_classifier(self) and Y.ndim == 2 and single_label:  # as MLP
+            stratify = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        train, val = train_test_split(
+            np.arange(n), test_size=self.validation_fraction, random_state=rng,
+            stratify=stratify,
+        )
+        if len(val) < 2:
+            raise ValueError(
+                f"The validation set is too small: validation_fraction="
+                f"{self.validation_fraction} of {n} sequences leaves {len(val)}. "
+                "Increase validation_fraction or the number of sequences."
+            )
+        train, val = np.sort(train), np.sort(val)
+
+        def take(idx):
+            part = {}
+            for key, value in data.items():
+                part[key] = None if value is None else value[idx]
+            if part["lengths"] is not None:  # trim padding no sequence uses
+                T = int(part["lengths"].max())
+                part["X"] = part["X"][:, :T]
+                if self.return_sequences:
+                    part["Y"] = part["Y"][:, :T]
+                    if part["step_w"] is not None:
+                        part["step_w"] = part["step_w"][:, :T]
+            return part
+
+        return take(train), take(val)
 
     def _check_warm_start_compatible(self, spec):
         old = self._net
@@ -414,19 +609,45 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "changed since the last fit. Set warm_start=False to start afresh."
             )
 
-    def _fit_lbfgs(self, X_tm, Y, lengths):
+    def _fit_lbfgs(self, data):
         net, params, alpha = self._net, self._params, self.alpha
+        X_tm, Y_tm, step_tm = _time_major(data)
+        sw, lengths = data["sw"], data["lengths"]
+        best = {"loss": np.inf, "params": params.copy()}
+        start = time.perf_counter()
 
         def fun(p64):
             params[...] = p64
-            loss, grad = net.loss_and_grad(params, X_tm, Y, None, alpha, None, lengths)
+            loss, grad = net.loss_and_grad(
+                params, X_tm, Y_tm, sw, alpha, None, lengths, step_tm
+            )
+            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                best["diverged"] = True
+                return np.inf, np.zeros_like(p64)  # L-BFGS-B backtracks
+            if loss < best["loss"]:
+                best["loss"], best["params"][...] = loss, params
             return loss, grad.astype(np.float64)
 
-        res = minimize_lbfgs(
-            fun, params, self.max_iter, self.max_fun, self.tol, self.verbose
-        )
-        params[...] = res.x
-        if res.status != 0:
+        def report(n_iter, loss):
+            print(f"Iteration {n_iter}, loss = {loss:.8f}, "
+                  f"{time.perf_counter() - start:.2f}s")
+
+        try:
+            res = minimize_lbfgs(fun, params, self.max_iter, self.max_fun, self.tol,
+                                 report if self.verbose else None)
+        except KeyboardInterrupt:
+            params[...] = best["params"]
+            self.loss_ = best["loss"]
+            warnings.warn(
+                f"Training interrupted by the user: {type(self).__name__} keeps "
+                f"the best weights so far (loss {best['loss']:.6g}).",
+                UserWarning,
+            )
+            return
+        params[...] = best["params"]  # the lowest loss evaluated (res.x's)
+        if best.get("diverged"):
+            _warn_diverged("lbfgs", "the line search", best["loss"], self)
+        elif res.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {res.nit} iterations "
                 f"({res.message}). Increase max_iter or max_fun, or scale the "
@@ -434,10 +655,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
         self.n_iter_ = min(int(res.nit), self.max_iter)
-        self.t_ = X_tm.shape[1] * int(res.nfev)
-        self.loss_ = float(res.fun)
+        total = X_tm.shape[1] if sw is None else float(sw.sum())
+        self.t_ = (int(total) if total == int(total) else total) * int(res.nfev)
+        self.loss_ = float(best["loss"])
 
-    def _fit_stochastic(self, X_tm, Y, lengths, rng, incremental):
+    def _fit_stochastic(self, data, validation, rng, incremental):
         params, net = self._params, self._net
         if not incremental or not hasattr(self, "_optimizer"):
             if self.solver == "sgd":
@@ -451,7 +673,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     self.power_t, self.beta_1, self.beta_2, self.epsilon,
                 )
         opt = self._optimizer
+        X_tm, Y_tm, step_tm = _time_major(data)
+        sw, lengths = data["sw"], data["lengths"]
         n_samples = X_tm.shape[1]
+        total_weight = n_samples if sw is None else float(sw.sum())
+        seen = int(total_weight) if total_weight == int(total_weight) else total_weight
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
@@ -461,54 +687,137 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     f"sequences ({n_samples}); using {n_samples}."
                 )
             batch_size = min(self.batch_size, n_samples)
-
+        # separate streams: shuffling, and the dropout masks (keyed by content)
+        dropout = None
+        if self.dropout:
+            keys = data["keys"]
+            dropout = SequenceDropout(keys, np.random.RandomState(rng.randint(2**31 - 1)))
+        early_stopping = validation is not None
+        best_params = params.copy()  # restored on divergence and interrupt
+        epochs = 1 if incremental else self.max_iter
         self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
-            tic = time.perf_counter()
-            accumulated = 0.0
-            for idx in _minibatches(n_samples, batch_size, lengths, self.shuffle, rng):
-                Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
-                Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
-                Yb = Y[:Tb, idx] if Y.ndim == 3 else Y[idx]
-                loss, grad = net.loss_and_grad(
-                    params, Xb, Yb, None, self.alpha, rng, Lb
-                )
-                clip_grad_norm(grad, self.max_grad_norm)
-                opt.update(params, grad)
-                accumulated += loss * (idx.stop - idx.start if isinstance(idx, slice)
-                                       else len(idx))
-
-            self.n_iter_ += 1
-            self.t_ += n_samples
-            self.loss_ = accumulated / n_samples
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(
-                    f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}, "
-                    f"{time.perf_counter() - tic:.2f}s"
-                )
-            if self.loss_ > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_)
-            opt.iteration_ends(self.t_)
-            if self._no_improvement_count > self.n_iter_no_change:
-                msg = (
-                    f"Training loss did not improve more than tol={self.tol:f} "
-                    f"for {self.n_iter_no_change} consecutive epochs."
-                )
-                if opt.trigger_stopping(msg, self.verbose):
+        start = time.perf_counter()
+        problem = None
+        try:
+            for _ in range(epochs):
+                tic = last_print = time.perf_counter()
+                accumulated = 0.0
+                batches = _minibatches(n_samples, batch_size, lengths, self.shuffle, rng)
+                for b, idx in enumerate(batches):
+                    swb = None if sw is None else sw[idx]
+                    if swb is not None and not swb.any():
+                        continue  # all-zero weights: nothing to learn from
+                    Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
+                    Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
+                    Yb = Y_tm[:Tb, idx] if Y_tm.ndim == 3 else Y_tm[idx]
+                    stepb = None if step_tm is None else step_tm[:Tb, idx]
+                    if dropout is not None:
+                        dropout.keys = keys[idx]
+                    loss, grad = net.loss_and_grad(
+                        params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb
+                    )
+                    if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                        problem = f"the loss or its gradient became {loss}"
+                        break
+                    clip_grad_norm(grad, self.max_grad_norm)
+                    opt.update(params, grad)
+                    n_b = (idx.stop - idx.start) if isinstance(idx, slice) else len(idx)
+                    accumulated += loss * (n_b if swb is None else float(swb.sum()))
+                    now = time.perf_counter()
+                    if self.verbose and now - last_print > HEARTBEAT:
+                        done = (b + 1) / len(batches)
+                        print(f"  epoch {self.n_iter_ + 1}: batch {b + 1}/{len(batches)}, "
+                              f"{now - tic:.0f}s, about "
+                              f"{_duration((now - tic) * (1 - done) / done)} left "
+                              "in this epoch", flush=True)
+                        last_print = now
+                if problem is None and not np.isfinite(params).all():
+                    problem = "the weights overflowed"
+                if problem is not None:
+                    params[...] = best_params
+                    _warn_diverged(self.solver, f"epoch {self.n_iter_ + 1}: {problem}",
+                                   None, self)
                     break
-                self._no_improvement_count = 0
-            if incremental:
-                break
-            if self.n_iter_ == self.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+
+                self.n_iter_ += 1
+                self.t_ += seen
+                self.loss_ = accumulated / total_weight
+                self.loss_curve_.append(self.loss_)
+                if early_stopping:
+                    score = self._validation_score(validation)
+                    self.validation_scores_.append(score)
+                    improved = score > self.best_validation_score_
+                    if score < self.best_validation_score_ + self.tol:
+                        self._no_improvement_count += 1
+                    else:
+                        self._no_improvement_count = 0
+                    if improved:
+                        self.best_validation_score_ = score
+                        best_params[...] = params
+                else:
+                    improved = self.loss_ < self.best_loss_
+                    if self.loss_ > self.best_loss_ - self.tol:
+                        self._no_improvement_count += 1
+                    else:
+                        self._no_improvement_count = 0
+                    if improved:
+                        self.best_loss_ = self.loss_
+                        best_params[...] = params
+                if self.verbose:
+                    self._print_epoch(tic, start, epochs, early_stopping, incremental)
+                opt.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    msg = (
+                        f"{what} did not improve more than tol={self.tol:f} "
+                        f"for {self.n_iter_no_change} consecutive epochs."
+                    )
+                    if opt.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if not incremental and self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            params[...] = best_params
+            what = ("best validation score" if early_stopping else
+                    "lowest training loss")
+            warnings.warn(
+                f"Training interrupted by the user after {self.n_iter_} epochs: "
+                f"{type(self).__name__} keeps the weights of the epoch with the "
+                f"{what} so far and can predict.",
+                UserWarning,
+            )
+            return
+        if early_stopping:
+            params[...] = best_params
+
+    def _print_epoch(self, tic, start, epochs, early_stopping, incremental):
+        now = time.perf_counter()
+        line = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
+        if early_stopping:
+            line += f", validation score = {self.validation_scores_[-1]:.6f}"
+        line += f", {now - tic:.2f}s"
+        left = epochs - self.n_iter_
+        if not incremental and left:
+            eta = (now - start) / self.n_iter_ * left
+            line += f", at most {_duration(eta)} left"
+        print(line, flush=True)
+
+    def _validation_score(self, part):
+        """``score`` of the current weights on the held-out sequences."""
+        out = self._output(part["X"], part["lengths"])
+        Y, w = part["Y"], part["sw"]
+        if out.ndim == 3:  # per step: every valid step is a sample
+            T = out.shape[1]
+            lengths = part["lengths"] if part["lengths"] is not None else np.full(len(out), T)
+            valid = np.arange(T)[None, :] < lengths[:, None]
+            out, Y = out[valid], Y[valid]
+            w = None if w is None else np.repeat(w, lengths)
+        return float(self._score_outputs(Y, out, w))
 
     # --------------------------------------------------------------- predict
     def _forward_output(self, X, return_lengths=False):
@@ -520,6 +829,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X, lengths = check_X(self, X, reset=False)
+        out = self._output(X, lengths)
+        return (out, lengths) if return_lengths else out
+
+    def _output(self, X, lengths):
+        """Output activations of validated, batch-first X; NaN at padded steps."""
         X = X.astype(self._params.dtype, copy=False)
         chunk = max(1, PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
         outs = []
@@ -537,8 +851,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     full[np.arange(X.shape[1])[None, :] >= L[:, None]] = np.nan
                 out = full
             outs.append(out)
-        out = np.concatenate(outs, axis=0)
-        return (out, lengths) if return_lengths else out
+        return np.concatenate(outs, axis=0)
 
     def _per_step_score(self, X, y, sample_weight, metric):
         """``metric`` over every valid (sequence, time step) pair.

@@ -4,6 +4,10 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import (
@@ -13,6 +17,18 @@ from ._base import (
     BaseRNN,
 )
 from ._validation import check_y_classification
+
+
+CLASS_WEIGHT_DOC = """
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in LogisticRegression:
+        ``{label: weight}`` (missing labels weigh 1), or "balanced",
+        ``n_samples / (n_classes * np.bincount(y))``, which counts every
+        valid time step with ``return_sequences``. Multiplies
+        ``sample_weight``. For multilabel y, a list of dicts, one per label.
+        ``score`` (and early stopping's validation score) is not weighted.
+
+"""
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -54,31 +70,99 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     >>> clf.predict_proba(X_test[:1]).shape
     (1, 10)
     """.format(
-        parameters=PARAMETERS_DOC, features=ATTRIBUTES_FEATURES_DOC,
+        parameters=PARAMETERS_DOC.rstrip("\n") + CLASS_WEIGHT_DOC, features=ATTRIBUTES_FEATURES_DOC,
         fit=ATTRIBUTES_FIT_DOC,
     )
 
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_size=32,
+        *,
+        cell="rnn",
+        activation="tanh",
+        num_layers=1,
+        bidirectional=False,
+        return_sequences=False,
+        dropout=0.0,
+        weights_init=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        max_grad_norm=None,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_size, cell=cell, activation=activation, num_layers=num_layers,
+            bidirectional=bidirectional, return_sequences=return_sequences,
+            dropout=dropout, weights_init=weights_init, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t,
+            max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            max_grad_norm=max_grad_norm,
+        )
+        self.class_weight = class_weight
+
     def _prepare_targets(
-        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None, classes=None
     ):
         y = check_y_classification(self, y, n_samples, n_timesteps, lengths)
         if n_timesteps is not None and lengths is None:
             y = y.ravel()  # per-step labels: every step is a sample
         check_classification_targets(y)
+        multilabel = type_of_target(y) == "multilabel-indicator"
         if reset:
-            binarizer = LabelBinarizer().fit(y)
+            from_classes = classes is not None and not multilabel
+            binarizer = LabelBinarizer().fit(
+                column_or_1d(classes) if from_classes else y
+            )
             if len(binarizer.classes_) < 2:
+                source = "classes" if from_classes else "y"
                 raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes, "
-                    f"but y contains only one class: {binarizer.classes_.tolist()[0]!r}."
+                    f"{type(self).__name__} needs samples of at least 2 classes, but "
+                    f"{source} contains only one class: "
+                    f"{binarizer.classes_.tolist()[0]!r}."
                 )
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
-            Y = binarizer.transform(y)
-            self.n_outputs_ = Y.shape[1]
+            self.n_outputs_ = 1 if binarizer.y_type_ == "binary" else len(self.classes_)
             multiclass = binarizer.y_type_ == "multiclass"
             self.out_activation_ = "softmax" if multiclass else "logistic"
+            where = "the classes given" if from_classes else None
         else:
+            if classes is not None and not multilabel and not np.array_equal(
+                column_or_1d(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={list(classes)} differs from the classes_ of the first "
+                    f"call to partial_fit, {self.classes_.tolist()}."
+                )
             if type_of_target(y) != self._label_binarizer.y_type_ and not (
                 # a binary batch of a multiclass problem is still multiclass
                 self._label_binarizer.y_type_ == "multiclass"
@@ -88,14 +172,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     f"y is {type_of_target(y)}, but {type(self).__name__} was "
                     f"fitted on {self._label_binarizer.y_type_} targets."
                 )
+            where, from_classes = "the first fit", False
+        if where is not None and not multilabel:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if self._label_binarizer.y_type_ != "multilabel-indicator" and len(unseen):
+            if len(unseen):
+                hint = ("" if from_classes else
+                        " Set warm_start=False to start afresh.")
                 raise ValueError(
-                    f"y has classes {unseen.tolist()} not seen in the first fit, "
-                    f"whose classes_ are {self.classes_.tolist()}. Set "
-                    "warm_start=False to start afresh."
+                    f"y has classes {unseen.tolist()} not seen in {where}, whose "
+                    f"classes are {self.classes_.tolist()}.{hint}"
                 )
-            Y = self._label_binarizer.transform(y)
+        Y = self._label_binarizer.transform(y)
         if n_timesteps is not None:
             if lengths is None:
                 return Y.reshape(n_samples, n_timesteps, -1).astype(dtype)
@@ -105,25 +192,91 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return Y.astype(dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and labels y.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
-            Sequences; 2-D X holds univariate sequences.
+            Sequences; 2-D X holds univariate sequences; or a list of
+            variable-length sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels of any type, or a 0/1 indicator matrix (multilabel);
             with ``return_sequences=True``, labels (n_samples, n_timesteps),
             or for variable-length X a list of per-sequence label arrays (or
             an array padded like X, padding never read).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss (multiplied by
+            ``class_weight``) and in the validation score of early stopping;
+            an integer weight k trains as k copies.
 
         Returns
         -------
         self : RNNClassifier
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of sgd or adam on (X, y), continuing from the current weights.
+
+        For data that arrive in chunks or do not fit in memory. Not available
+        with solver="lbfgs" or early_stopping=True; ``class_weight="balanced"``
+        is refused (a chunk's class frequencies are not the data's: pass a
+        dict).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences, or a list of variable-length sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels, as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem: required on the first call (a chunk
+            may lack some), optional later (then it must match
+            ``classes_``). Not needed for multilabel y.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "_params") and classes is None and not (
+            type_of_target(y) == "multilabel-indicator"
+        ):
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "class of the problem, e.g. classes=np.unique(y_all)."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _target_weights(self, Y, lengths, incremental):
+        if self.class_weight is None:
+            return None, None
+        if incremental and isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: a "
+                "chunk's class frequencies are not the data's. Pass a dict "
+                "{class: weight} computed on all the data instead."
+            )
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return compute_sample_weight(self.class_weight, Y.astype(int)), None
+        index = Y[..., 0].astype(int) if Y.shape[-1] == 1 else Y.argmax(axis=-1)
+        if Y.ndim == 2:
+            return compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[index]
+            )[index], None
+        T = Y.shape[1]  # per-step labels: a weight per valid step
+        valid = np.arange(T)[None, :] < (
+            np.full(len(Y), T) if lengths is None else lengths)[:, None]
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[index[valid]]
+        )
+        return None, np.where(valid, weights[index], 0.0).astype(Y.dtype)
 
     def predict_proba(self, X):
         """Class probabilities of each sequence.
@@ -196,6 +349,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return self._label_binarizer.inverse_transform(
             p.ravel() if self.n_outputs_ == 1 else p
         )
+
+    def _score_outputs(self, Y, out, sample_weight):
+        return accuracy_score(self._labels(Y), self._labels(out),
+                              sample_weight=sample_weight)
 
     def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
         return check_y_classification(self, y, n_samples, n_timesteps, lengths)

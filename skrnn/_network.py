@@ -54,7 +54,8 @@ class RNNNetwork:
         instead of one per sequence.
     dropout : float
         Probability of zeroing each output of every layer but the last, in
-        training (``loss_and_grad`` with an ``rng``); PyTorch's semantics.
+        training (``loss_and_grad`` with a ``SequenceDropout``); PyTorch's
+        semantics.
     """
 
     def __init__(
@@ -165,7 +166,7 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X, rng=None, lengths=None):
+    def _forward(self, params, X, dropout=None, lengths=None):
         """Run the layers on time-major X (T, N, F).
 
         ``lengths`` (N,) gives each sequence's number of valid steps (padding
@@ -177,8 +178,8 @@ class RNNNetwork:
 
         Returns the head's input ``feat`` -- (N, D*H) last states, or the top
         layer's output sequence (T, N, D*H) with ``return_sequences`` -- the
-        per-layer caches and the logits. Dropout masks are drawn from ``rng``
-        (training); ``rng=None`` means no dropout (prediction).
+        per-layer caches and the logits. Dropout masks come from ``dropout``
+        (a ``SequenceDropout``, training); None means no dropout (prediction).
         """
         W = self.unpack(params)
         H, D = self.hidden_size, self.n_directions
@@ -205,11 +206,11 @@ class RNNNetwork:
                     )
                 layer_caches.append((x, cache, hs))
             mask = None
-            if not top and self.dropout and rng is not None:
+            if not top and self.dropout and dropout is not None:
                 # PyTorch's dropout between layers: zero with probability p,
                 # scale the rest by 1 / (1 - p)
                 keep_p = 1.0 - self.dropout
-                mask = (rng.uniform(size=out.shape) < keep_p).astype(params.dtype)
+                mask = (dropout.uniform(out.shape) < keep_p).astype(params.dtype)
                 mask /= keep_p
                 out *= mask
             caches.append((layer_caches, mask))
@@ -236,7 +237,8 @@ class RNNNetwork:
 
     # ------------------------------------------------------------ loss & grad
     def loss_and_grad(
-        self, params, X, y, sample_weight=None, alpha=0.0, rng=None, lengths=None
+        self, params, X, y, sample_weight=None, alpha=0.0, dropout=None, lengths=None,
+        step_weight=None,
     ):
         """Loss (see module docstring) and its gradient w.r.t. ``params``.
 
@@ -250,11 +252,14 @@ class RNNNetwork:
             Weight of each sequence (all its steps).
         alpha : float
             L2 penalty.
-        rng : numpy.random.RandomState or None
+        dropout : SequenceDropout or None
             Source of the dropout masks; None disables dropout.
         lengths : ndarray of shape (N,) or None
             Valid steps of each sequence (padding at the end); padded steps
             do not count in the loss (y there is ignored but must be finite).
+        step_weight : ndarray of shape (T, N) or None
+            With ``return_sequences``, a factor on each step's loss on top of
+            its sequence's weight (per-step class weights); S is unchanged.
 
         Returns
         -------
@@ -264,7 +269,7 @@ class RNNNetwork:
         W = self.unpack(params)
         H, D, K = self.hidden_size, self.n_directions, self.n_outputs
         T, N, _ = X.shape
-        feat, caches, z = self._forward(params, X, rng, lengths)
+        feat, caches, z = self._forward(params, X, dropout, lengths)
         steps = _Steps(T, N, lengths)
 
         w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
@@ -273,7 +278,10 @@ class RNNNetwork:
         z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
         w2 = w
         if self.return_sequences:
-            w2 = np.tile(w, T) if lengths is None else (w * steps.valid).ravel()
+            w2 = np.broadcast_to(w, (T, N)) if lengths is None else w * steps.valid
+            if step_weight is not None:
+                w2 = w2 * step_weight
+            w2 = np.ascontiguousarray(w2, dtype=params.dtype).ravel()
         # dL/dz for the canonical link of each output: (p - y) * w / S (/ K)
         if self.out_activation == "identity":
             diff = z2 - y2
@@ -332,6 +340,43 @@ class RNNNetwork:
             loss += 0.5 * alpha * np.dot(pw, pw) / S
             grad += (alpha / S) * pw
         return float(loss), grad
+
+
+class SequenceDropout:
+    """Dropout masks for a batch, drawn per sequence from its content.
+
+    The uniform number behind each mask entry is a hash (splitmix64) of the
+    sequence's ``key`` -- a digest of its values -- the time step, the unit
+    and a seed drawn from ``rng`` for every mask. Masks are thus independent
+    across sequences, steps, units and batches, as PyTorch's, but do not
+    depend on where a sequence sits in its batch, and identical sequences get
+    identical masks: a sequence of weight 2 trains exactly as two copies.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (N,), uint64
+        One key per sequence of the batch: a digest of its content.
+    rng : numpy.random.RandomState
+        Draws one 64-bit seed per mask.
+    """
+
+    def __init__(self, keys, rng):
+        self.keys = np.asarray(keys, dtype=np.uint64)
+        self.rng = rng
+
+    def uniform(self, shape):
+        """Uniform numbers in [0, 1) of shape (T, N, units)."""
+        T, N, U = shape
+        seed = self.rng.randint(2**63, dtype=np.uint64)
+        t = np.arange(T, dtype=np.uint64)[:, None, None] * np.uint64(0x9E3779B97F4A7C15)
+        u = np.arange(U, dtype=np.uint64)[None, None, :] * np.uint64(0xD1B54A32D192ED03)
+        z = (self.keys[None, :, None] ^ seed) + t + u
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        return (z >> np.uint64(11)) * 2.0**-53
 
 
 class _Steps:

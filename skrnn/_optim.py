@@ -105,19 +105,20 @@ def clip_grad_norm(grad, max_norm):
     return grad
 
 
-def minimize_lbfgs(fun, params, max_iter, max_fun, tol, verbose):
+def minimize_lbfgs(fun, params, max_iter, max_fun, tol, report=None):
     """L-BFGS-B on ``fun(params) -> (loss, grad)``; returns scipy's result.
 
     scipy works in float64; ``fun`` receives float64 vectors and the caller
-    casts to its own dtype.
+    casts to its own dtype. ``report(n_iter, loss)``, if given, is called
+    after every iteration.
     """
     options = {"maxfun": max_fun, "maxiter": max_iter, "gtol": tol}
     n_iter = 0
 
-    def report(intermediate_result):
+    def callback(intermediate_result):
         nonlocal n_iter
         n_iter += 1
-        print(f"Iteration {n_iter}, loss = {intermediate_result.fun:.8f}")
+        report(n_iter, intermediate_result.fun)
 
     return scipy.optimize.minimize(
         fun,
@@ -125,5 +126,5 @@ def minimize_lbfgs(fun, params, max_iter, max_fun, tol, verbose):
         method="L-BFGS-B",
         jac=True,
         options=options,
-        callback=report if verbose else None,
+        callback=callback if report is not None else None,
     )

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
 
 from ._base import (
     ATTRIBUTES_FEATURES_DOC,
@@ -55,7 +56,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     )
 
     def _prepare_targets(
-        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None
+        self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None, classes=None
     ):
         y = check_y_regression(self, y, n_samples, dtype, n_timesteps, lengths)
         Y = y.reshape(n_samples, -1) if n_timesteps is None else y.reshape(
@@ -67,23 +68,51 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return Y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
-            Sequences; 2-D X holds univariate sequences.
+            Sequences; 2-D X holds univariate sequences; or a list of
+            variable-length sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, one row per sequence; with ``return_sequences=True``,
             (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss (and in the validation score
+            of early stopping); an integer weight k trains as k copies.
 
         Returns
         -------
         self : RNNRegressor
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of sgd or adam on (X, y), continuing from the current weights.
+
+        For data that arrive in chunks or do not fit in memory. Not available
+        with solver="lbfgs" or early_stopping=True.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or (n_samples, n_timesteps)
+            Sequences, or a list of variable-length sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predict from the last hidden state of each sequence.
@@ -102,6 +131,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         out = self._forward_output(X)
         return out[..., 0] if out.shape[-1] == 1 else out
+
+    def _score_outputs(self, Y, out, sample_weight):
+        return r2_score(Y, out, sample_weight=sample_weight)
 
     def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
         y = check_y_regression(self, y, n_samples, np.float64, n_timesteps, lengths)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn._network import RNNNetwork
+from skrnn._base import _merge_duplicates
+from skrnn._network import RNNNetwork, SequenceDropout
 
 
 def _targets(out_activation, rng, n, k):
@@ -106,7 +107,8 @@ def test_gradient_with_dropout_between_layers(cell):
     X, y = rng.normal(size=(4, 3, 2)), rng.normal(size=(3, 2))
 
     def loss_and_grad(p, *args):
-        return net.loss_and_grad(p, X, y, None, 0.0, np.random.RandomState(11))
+        dropout = SequenceDropout(np.arange(3), np.random.RandomState(11))
+        return net.loss_and_grad(p, X, y, None, 0.0, dropout)
 
     _, grad = loss_and_grad(params)
     numeric = np.empty_like(params)
@@ -165,3 +167,41 @@ def test_reported_loss_is_loss_and_grad(Estimator):
         est._params, X.transpose(1, 0, 2).copy(), Y, None, est.alpha
     )
     assert est.loss_ == pytest.approx(loss, rel=1e-12)
+
+
+def test_dropout_masks_follow_the_sequence_not_its_position():
+    rng = np.random.RandomState(0)
+    keys = rng.randint(2**63, size=50, dtype=np.uint64)
+    u = SequenceDropout(keys, np.random.RandomState(1)).uniform((6, 50, 40))
+    assert u.shape == (6, 50, 40) and 0 <= u.min() and u.max() < 1
+    assert abs(u.mean() - 0.5) < 0.01 and abs((u < 0.3).mean() - 0.3) < 0.01
+    # uncorrelated across neighbouring steps, units and sequences
+    for a, b in [(u[1:], u[:-1]), (u[:, 1:], u[:, :-1]), (u[:, :, 1:], u[:, :, :-1])]:
+        assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.03
+    # a permuted batch, with a duplicate, gets the same numbers per sequence
+    order = np.r_[rng.permutation(50), 7]
+    v = SequenceDropout(keys[order], np.random.RandomState(1)).uniform((6, 51, 40))
+    np.testing.assert_array_equal(v[:, :50], u[:, order[:50]])
+    np.testing.assert_array_equal(v[:, 50], u[:, 7])
+
+
+def test_duplicates_merge_into_weights_and_padding_is_not_content():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5, 4, 2))
+    Y = rng.normal(size=(5, 1))
+    lengths = np.array([4, 2, 3, 4, 1])
+    rep = np.array([0, 1, 1, 2, 3, 3, 3, 4])
+    Xr = X[rep].copy()
+    Xr[2, 2:] = 9.0  # padding differs between the copies of sequence 1
+    data = dict(X=Xr, Y=Y[rep], lengths=lengths[rep], sw=None, step_w=None)
+    merged = _merge_duplicates(data, keep_order=True)
+    np.testing.assert_array_equal(merged["X"], X[:, :4])
+    np.testing.assert_array_equal(merged["sw"], [1, 2, 1, 3, 1])
+    weighted = dict(X=X[::-1], Y=Y[::-1], lengths=lengths[::-1], step_w=None,
+                    sw=np.array([1.0, 2, 1, 3, 1])[::-1])
+    a = _merge_duplicates(data, keep_order=False)
+    b = _merge_duplicates(weighted, keep_order=False)
+    for key in ("X", "Y", "lengths", "sw", "keys"):
+        np.testing.assert_array_equal(a[key], b[key])
+    zero = _merge_duplicates(dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])), False)
+    assert len(zero["X"]) == 3
