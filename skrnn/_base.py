@@ -704,9 +704,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 accumulated = 0.0
                 batches = _minibatches(n_samples, batch_size, lengths, self.shuffle, rng)
                 for b, idx in enumerate(batches):
-                    swb = None if sw is None else sw[idx]
-                    if swb is not None and not swb.any():
-                        continue  # all-zero weights: nothing to learn from
+                    swb = None if sw is None else sw[idx]  # > 0: zeros were dropped
                     Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
                     Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
                     Yb = Y_tm[:Tb, idx] if Y_tm.ndim == 3 else Y_tm[idx]

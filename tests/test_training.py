@@ -1,0 +1,409 @@
+"""Training users can trust: early stopping, schedules, partial_fit, weights,
+progress, divergence, interrupts and reproducibility."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+import skrnn._base as base
+from skrnn import RNNClassifier, RNNRegressor
+from skrnn.datasets import make_adding_problem
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def sequences(n=80, T=6, F=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F))
+    return X, X[:, :, 0].mean(axis=1)
+
+
+def labelled(n=80, seed=0):
+    X, y = sequences(n, seed=seed)
+    return X, np.where(y > 0.1, "up", "down")
+
+
+def ragged(n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    seqs = [rng.normal(size=(rng.randint(2, 9), 2)) for _ in range(n)]
+    return seqs, np.array([s[:, 0].mean() for s in seqs])
+
+
+class Recorder:
+    """Wraps ``_validation_score``: each epoch's score, weights and held-out set."""
+
+    def __init__(self, monkeypatch):
+        self.scores, self.params, self.parts = [], [], []
+        original = base.BaseRNN._validation_score
+
+        def spy(est, part):
+            score = original(est, part)
+            self.scores.append(score)
+            self.params.append(est._params.copy())
+            self.parts.append(part)
+            return score
+
+        monkeypatch.setattr(base.BaseRNN, "_validation_score", spy)
+
+
+# ----------------------------------------------------------- early stopping
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
+    rec = Recorder(monkeypatch)
+    X, y = labelled(n=120)
+    clf = RNNClassifier(cell=cell, hidden_size=4, early_stopping=True,
+                        validation_fraction=0.25, n_iter_no_change=3,
+                        learning_rate_init=0.05, max_iter=60, random_state=0).fit(X, y)
+    assert clf.validation_scores_ == rec.scores
+    assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
+    assert clf.n_iter_ < 60  # it stopped early
+    best = int(np.argmax(rec.scores))
+    assert clf.best_validation_score_ == rec.scores[best] == max(rec.scores)
+    np.testing.assert_array_equal(clf._params, rec.params[best])
+    assert clf.best_loss_ is None
+    # the recorded score is the estimator's own score on the held-out sequences
+    part = rec.parts[-1]
+    labels = clf.classes_[part["Y"][:, 0].astype(int)]
+    assert clf.score(part["X"], labels) == pytest.approx(clf.best_validation_score_)
+    assert len(part["X"]) == 30
+    # stratified: the held-out share of each class is the data's
+    assert abs(np.mean(labels == "up") - np.mean(y == "up")) <= 1 / 30
+
+
+def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
+    rec = Recorder(monkeypatch)
+    seqs, y = ragged()
+    reg = RNNRegressor(cell="gru", hidden_size=4, early_stopping=True, max_iter=15,
+                       learning_rate_init=0.02, random_state=0).fit(seqs, y)
+    part = rec.parts[-1]
+    assert part["lengths"] is not None and len(part["X"]) == 6
+    valid = [x[:L] for x, L in zip(part["X"], part["lengths"])]
+    np.testing.assert_array_equal(reg._params, rec.params[int(np.argmax(rec.scores))])
+    assert reg.score(valid, part["Y"][:, 0]) == pytest.approx(reg.best_validation_score_)
+
+    ys = [np.cumsum(s[:, 0]) for s in seqs]
+    tagger = RNNRegressor(hidden_size=4, return_sequences=True, early_stopping=True,
+                          max_iter=5, random_state=0).fit(seqs, ys)
+    part = rec.parts[-1]
+    L = part["lengths"]
+    last = reg.__class__.score(tagger, [x[:n] for x, n in zip(part["X"], L)],
+                               [t[:n, 0] for t, n in zip(part["Y"], L)])
+    assert last == pytest.approx(tagger.validation_scores_[-1])
+
+
+def test_early_stopping_errors():
+    X, y = sequences(n=10)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        RNNRegressor(early_stopping=True, validation_fraction=0.1).fit(X, y)
+    est = RNNRegressor(early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        est.partial_fit(X, y)
+    assert not hasattr(est, "n_iter_")
+
+
+def test_without_early_stopping_the_attributes_are_none():
+    X, y = sequences()
+    est = RNNRegressor(hidden_size=3, max_iter=3, random_state=0).fit(X, y)
+    assert est.validation_scores_ is None and est.best_validation_score_ is None
+    assert est.best_loss_ == min(est.loss_curve_)
+
+
+# ------------------------------------------------------ schedules, clipping
+
+def test_adam_follows_the_schedules_too():
+    X, y = sequences()
+    inv = RNNRegressor(hidden_size=3, learning_rate="invscaling", max_iter=4,
+                       random_state=0).fit(X, y)
+    assert inv._optimizer.learning_rate == pytest.approx(
+        inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t)
+    ada = RNNRegressor(hidden_size=3, learning_rate="adaptive", tol=10.0,
+                       n_iter_no_change=2, max_iter=7, random_state=0).fit(X, y)
+    assert ada._optimizer.learning_rate == pytest.approx(ada.learning_rate_init / 25)
+
+
+def test_clipping_tames_an_exploding_fit():
+    X, y = make_adding_problem(n_samples=200, n_timesteps=40, random_state=0)
+    params = dict(hidden_size=16, activation="relu", solver="sgd", learning_rate_init=1.0,
+                  batch_size=20, max_iter=15, random_state=0)
+    wild = RNNRegressor(**params).fit(X, y)
+    tamed = RNNRegressor(max_grad_norm=1.0, **params).fit(X, y)
+    assert max(wild.loss_curve_) > 1e3  # the unclipped gradients explode
+    assert max(tamed.loss_curve_) < 1.0 and tamed.loss_ < 0.1
+
+
+# -------------------------------------------------------------- partial_fit
+
+def test_partial_fit_only_for_stochastic_solvers():
+    assert hasattr(RNNRegressor(solver="adam"), "partial_fit")
+    assert hasattr(RNNClassifier(solver="sgd"), "partial_fit")
+    assert not hasattr(RNNRegressor(solver="lbfgs"), "partial_fit")
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
+        RNNClassifier(solver="lbfgs").partial_fit
+    assert "only available for the stochastic solvers" in str(info.value.__cause__)
+    X, y = sequences()
+    est = RNNRegressor(hidden_size=3, random_state=0).partial_fit(X, y)
+    assert est.n_iter_ == 1 and len(est.loss_curve_) == 1
+    est.partial_fit(X, y)
+    assert len(est.loss_curve_) == 2 and est.t_ == 2 * len(X)
+
+
+def test_partial_fit_in_chunks_reaches_the_loss_of_fit():
+    X, y = sequences(n=400)
+    fit = RNNRegressor(hidden_size=8, learning_rate_init=0.01, batch_size=50,
+                       max_iter=20, tol=0, random_state=0).fit(X, y)
+    chunked = RNNRegressor(hidden_size=8, learning_rate_init=0.01, batch_size=50,
+                           random_state=0)
+    for _ in range(20):
+        for chunk in np.array_split(np.arange(400), 4):
+            chunked.partial_fit(X[chunk], y[chunk])
+    baseline = np.mean((y - y.mean()) ** 2) / 2
+    assert fit.score(X, y) > 0.9
+    assert chunked.score(X, y) > fit.score(X, y) - 0.03
+    assert chunked.loss_ < 0.2 * baseline
+
+
+def test_classifier_partial_fit_needs_classes_first():
+    X, y = labelled()
+    clf = RNNClassifier(hidden_size=3, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:10], np.full(10, "up"), classes=["down", "up"])  # one class seen
+    assert clf.classes_.tolist() == ["down", "up"]
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match=r"classes=\['a', 'b'\] differs"):
+        clf.partial_fit(X, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match=r"classes \['left'\] not seen"):
+        clf.partial_fit(X[:2], ["up", "left"])
+    with pytest.raises(ValueError, match=r"classes \['left'\] not seen in the classes"):
+        RNNClassifier().partial_fit(X[:2], ["up", "left"], classes=["up", "down"])
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        RNNClassifier(class_weight="balanced").partial_fit(X, y, classes=["up", "down"])
+
+
+# ------------------------------------------------------------------ weights
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_integer_weights_are_copies_and_zero_weights_are_removal(solver):
+    X, y = sequences(n=40)
+    w = np.random.RandomState(1).randint(0, 4, size=40)
+    params = dict(hidden_size=4, solver=solver, max_iter=8, random_state=0)
+    weighted = RNNRegressor(**params).fit(X, y, sample_weight=w)
+    copies = RNNRegressor(**params).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_array_equal(weighted._params, copies._params)
+    assert weighted.t_ == copies.t_
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        RNNRegressor().fit(X, y, sample_weight=np.zeros(40))
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        RNNRegressor().fit(X, y, sample_weight=-np.ones(40))
+
+
+def test_row_order_does_not_matter():
+    X, y = labelled()
+    perm = np.random.RandomState(3).permutation(len(X))
+    for params in [dict(solver="adam", dropout=0.3, num_layers=2), dict(solver="lbfgs")]:
+        a = RNNClassifier(hidden_size=4, max_iter=5, random_state=0, **params).fit(X, y)
+        b = RNNClassifier(hidden_size=4, max_iter=5, random_state=0, **params).fit(
+            X[perm], y[perm])
+        np.testing.assert_array_equal(a._params, b._params)
+
+
+def test_class_weight_is_a_weight_on_each_sequence_of_the_class():
+    X, y = labelled()
+    params = dict(hidden_size=4, max_iter=5, random_state=0)
+    by_dict = RNNClassifier(class_weight={"up": 3}, **params).fit(X, y)
+    by_weight = RNNClassifier(**params).fit(X, y, sample_weight=np.where(y == "up", 3, 1))
+    np.testing.assert_array_equal(by_dict._params, by_weight._params)
+    n_up = (y == "up").sum()
+    balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
+    manual = np.where(y == "up", len(y) / (2 * n_up), len(y) / (2 * (len(y) - n_up)))
+    by_weight = RNNClassifier(**params).fit(X, y, sample_weight=manual)
+    np.testing.assert_allclose(balanced._params, by_weight._params, rtol=1e-12)
+    with pytest.raises(ValueError, match="not in class"):
+        RNNClassifier(class_weight={"sideways": 2}).fit(X, y)
+
+
+def test_balanced_class_weight_lifts_a_rare_class():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5, 1))
+    noisy = X[:, :, 0].sum(axis=1) + rng.normal(scale=1.5, size=300)
+    y = np.where(noisy > 3, "rare", "common")  # 15% rare
+    params = dict(hidden_size=8, solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
+    plain = RNNClassifier(**params).fit(X, y)
+    balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
+    recall = [np.mean(m.predict(X)[y == "rare"] == "rare") for m in (plain, balanced)]
+    assert recall[0] < 0.8 and recall[1] > 0.95
+
+
+def test_per_step_class_weights():
+    X, _ = sequences(n=40)
+    y = np.where(np.cumsum(X[:, :, 0], axis=1) > 1.0, "hi", "lo")
+    params = dict(hidden_size=4, return_sequences=True, solver="lbfgs", max_iter=5,
+                  random_state=0)
+    clf = RNNClassifier(class_weight={"hi": 2.0}, **params).fit(X, y)
+    # the same loss written by hand: each step weighs its class's weight
+    X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
+    Y = (y == "lo").astype(float).T[:, :, None]  # classes_ ["hi", "lo"]: "lo" is 1
+    loss, _ = clf._net.loss_and_grad(clf._params, X_tm, Y, None, clf.alpha, None, None,
+                                     np.where(y == "hi", 2.0, 1.0).T)
+    assert clf.loss_ == pytest.approx(loss, rel=1e-12)
+    unweighted, _ = clf._net.loss_and_grad(clf._params, X_tm, Y, None, clf.alpha)
+    assert unweighted != pytest.approx(loss)
+
+
+# ----------------------------------------------------------------- progress
+
+def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
+    X, y = labelled()
+    RNNClassifier(hidden_size=3, early_stopping=True, max_iter=3, tol=0, verbose=1,
+                  random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    pattern = (r"Iteration (\d), loss = \d+\.\d{8}, validation score = \d\.\d{6}, "
+               r"\d+\.\d\ds(, at most \d+s left)?$")
+    assert all(re.match(pattern, line) for line in lines)
+    assert "left" in lines[0] and "left" not in lines[-1]
+    # a long epoch prints its progress (every HEARTBEAT seconds)
+    monkeypatch.setattr(base, "HEARTBEAT", 0.0)
+    RNNRegressor(hidden_size=3, batch_size=20, max_iter=1, verbose=True,
+                 random_state=0).fit(*sequences())
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines[:4]] == [
+        f"  epoch 1: batch {b}/4" for b in range(1, 5)]
+    assert re.search(r"about \d+s left in this epoch", lines[0])
+    RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=2, verbose=True,
+                 random_state=0).fit(*sequences())
+    assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds",
+                    capsys.readouterr().out)
+    RNNRegressor(hidden_size=3, max_iter=2, verbose=0, random_state=0).fit(*sequences())
+    assert capsys.readouterr().out == ""
+
+
+def test_duration_format():
+    assert [base._duration(s) for s in (4.4, 65, 3725)] == ["4s", "1m05s", "1h02m"]
+
+
+# --------------------------------------------------------------- divergence
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_absurd_learning_rate_stops_with_finite_weights(solver):
+    X, y = make_adding_problem(n_samples=100, n_timesteps=30, random_state=0)
+    est = RNNRegressor(hidden_size=16, activation="relu", solver=solver,
+                       learning_rate_init=1e8, max_iter=30, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"Training diverged .* Lower "
+                      r"learning_rate_init \(now 100000000.0\) or clip gradients"):
+        est.fit(X, y)
+    assert est.n_iter_ < 30
+    assert np.isfinite(est._params).all() and np.isfinite(est.predict(X)).all()
+
+
+def test_divergence_restores_the_best_epoch(monkeypatch):
+    X, y = sequences()
+    snapshots = []
+    original = base.BaseRNN._print_epoch
+
+    def record(est, *args):
+        snapshots.append((est.loss_, est._params.copy()))
+
+    monkeypatch.setattr(base.BaseRNN, "_print_epoch", record)
+    calls = {"n": 0}
+    real = base.RNNNetwork.loss_and_grad
+
+    def poisoned(net, *args, **kw):
+        calls["n"] += 1
+        loss, grad = real(net, *args, **kw)
+        if calls["n"] == 9:  # epoch 5 of 2 batches
+            grad[3] = np.nan
+        return loss, grad
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
+    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10, verbose=True,
+                       learning_rate_init=0.01, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
+        est.fit(X, y)
+    assert est.n_iter_ == 4 and len(snapshots) == 4
+    best = min(range(4), key=lambda i: snapshots[i][0])
+    np.testing.assert_array_equal(est._params, snapshots[best][1])
+    assert original is not None
+
+
+def test_lbfgs_backs_off_non_finite_losses(monkeypatch):
+    X, y = sequences()
+    real = base.RNNNetwork.loss_and_grad
+    calls = {"n": 0}
+
+    def poisoned(net, *args, **kw):
+        calls["n"] += 1
+        loss, grad = real(net, *args, **kw)
+        return (np.inf if calls["n"] == 3 else loss), grad
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
+    est = RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"Training diverged \(lbfgs"):
+        est.fit(X, y)
+    assert np.isfinite(est.loss_) and np.isfinite(est.predict(X)).all()
+
+
+# ---------------------------------------------------------------- interrupt
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
+    X, y = labelled()
+    real = base.RNNNetwork.loss_and_grad
+    calls = {"n": 0}
+
+    def interrupted(net, *args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise KeyboardInterrupt
+        return real(net, *args, **kw)
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", interrupted)
+    params = dict(hidden_size=4, solver=solver, batch_size=40, max_iter=50,
+                  random_state=0)
+    clf = RNNClassifier(**params)
+    with pytest.warns(UserWarning, match="interrupted by the user"):
+        clf.fit(X, y)
+    assert clf.predict(X).shape == (80,) and set(clf.predict(X)) <= {"up", "down"}
+    if solver == "adam":
+        assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3  # epoch 4 cut
+    # a second fit starts clean: the same as a fresh estimator's fit
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", real)
+    clf.set_params(max_iter=5).fit(X, y)
+    fresh = RNNClassifier(**{**params, "max_iter": 5}).fit(X, y)
+    np.testing.assert_array_equal(clf._params, fresh._params)
+    assert getattr(clf, "loss_curve_", None) == getattr(fresh, "loss_curve_", None)
+
+
+# ---------------------------------------------------------- reproducibility
+
+ARCHS = [dict(cell=c, num_layers=L, bidirectional=b) for c in ("rnn", "lstm", "gru")
+         for L, b in [(1, False), (2, True)]]
+TRAINING = [dict(solver="lbfgs"), dict(solver="sgd"), dict(solver="adam"),
+            dict(solver="adam", early_stopping=True), dict(solver="sgd", dropout=0.3)]
+
+
+@pytest.mark.parametrize("arch", ARCHS, ids=lambda a: "-".join(map(str, a.values())))
+@pytest.mark.parametrize("training", TRAINING, ids=lambda t: "-".join(map(str, t.values())))
+def test_same_seed_is_bitwise_identical(arch, training):
+    if training.get("dropout") and arch["num_layers"] == 1:
+        arch = dict(arch, num_layers=2)  # dropout acts between layers
+    X, y = labelled(n=40)
+    params = dict(hidden_size=3, max_iter=4, batch_size=16, **arch, **training)
+    a = RNNClassifier(random_state=7, **params).fit(X, y)
+    b = RNNClassifier(random_state=7, **params).fit(X, y)
+    np.testing.assert_array_equal(a._params, b._params)
+    assert getattr(a, "loss_curve_", None) == getattr(b, "loss_curve_", None)
+    assert getattr(a, "validation_scores_", None) == getattr(b, "validation_scores_", None)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = RNNClassifier(random_state=None, **params).fit(X, y)
+    d = RNNClassifier(random_state=None, **params).fit(X, y)
+    assert not np.array_equal(c._params, d._params)
