@@ -618,9 +618,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
         def fun(p64):
             params[...] = p64
-            loss, grad = net.loss_and_grad(
-                params, X_tm, Y_tm, sw, alpha, None, lengths, step_tm
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # guarded below
+                loss, grad = net.loss_and_grad(
+                    params, X_tm, Y_tm, sw, alpha, None, lengths, step_tm
+                )
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 best["diverged"] = True
                 return np.inf, np.zeros_like(p64)  # L-BFGS-B backtracks
@@ -711,9 +712,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     stepb = None if step_tm is None else step_tm[:Tb, idx]
                     if dropout is not None:
                         dropout.keys = keys[idx]
-                    loss, grad = net.loss_and_grad(
-                        params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb
-                    )
+                    with np.errstate(over="ignore", invalid="ignore"):  # guarded below
+                        loss, grad = net.loss_and_grad(
+                            params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb
+                        )
                     if not (np.isfinite(loss) and np.isfinite(grad).all()):
                         problem = f"the loss or its gradient became {loss}"
                         break

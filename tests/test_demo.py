@@ -66,3 +66,19 @@ def test_example_scripts_run(script, expected, tmp_path, monkeypatch, capsys):
     assert expected in out
     accuracy = float(out.split("test accuracy")[1].split()[0])
     assert accuracy > 0.9
+
+
+def test_learning_quality_example_lstm_and_gru_reach_the_mlp(tmp_path, monkeypatch, capsys):
+    """examples/plot_learning_quality.py: the figures of issue 5, item 9."""
+    import re
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "plot_learning_quality.py"
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(path), run_name="__main__")  # exits with 1 if an RNN is below
+    out = capsys.readouterr().out
+    accuracy = dict(re.findall(r"^(MLP|LSTM|GRU) \(.*?\)\s+(\d\.\d+)", out, re.M))
+    assert set(accuracy) == {"MLP", "LSTM", "GRU"}
+    assert float(accuracy["LSTM"]) >= float(accuracy["MLP"]) > 0.9
+    assert float(accuracy["GRU"]) >= float(accuracy["MLP"])
