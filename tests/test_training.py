@@ -200,6 +200,10 @@ def test_integer_weights_are_copies_and_zero_weights_are_removal(solver):
     copies = RNNRegressor(**params).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     np.testing.assert_array_equal(weighted._params, copies._params)
     assert weighted.t_ == copies.t_
+    if solver != "lbfgs":  # partial_fit takes weights the same way
+        a = RNNRegressor(**params).partial_fit(X, y, sample_weight=w)
+        b = RNNRegressor(**params).partial_fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+        np.testing.assert_array_equal(a._params, b._params)
     with pytest.raises(ValueError, match="at least one non-zero"):
         RNNRegressor().fit(X, y, sample_weight=np.zeros(40))
     with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
