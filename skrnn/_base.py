@@ -20,7 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._network import RNNNetwork, SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
-from ._validation import check_X
+from ._validation import check_X, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds at most this many numbers (16 MB
@@ -420,8 +420,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """
 
     @abstractmethod
-    def _score_outputs(self, Y, out, sample_weight):
-        """``score`` from loss targets Y and output activations, row-aligned."""
+    def _decode(self, rows):
+        """Output activations or loss targets (m, n_outputs_) -> predictions."""
+
+    @abstractmethod
+    def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
+        """y of ``score`` with ``return_sequences`` -> its valid steps, flat."""
 
     # --------------------------------------------------------------- weights
     @property
@@ -812,12 +816,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         out = self._output(part["X"], part["lengths"])
         Y, w = part["Y"], part["sw"]
         if out.ndim == 3:  # per step: every valid step is a sample
-            T = out.shape[1]
-            lengths = part["lengths"] if part["lengths"] is not None else np.full(len(out), T)
-            valid = np.arange(T)[None, :] < lengths[:, None]
+            valid = valid_steps(part["lengths"], *out.shape[:2])
             out, Y = out[valid], Y[valid]
-            w = None if w is None else np.repeat(w, lengths)
-        return float(self._score_outputs(Y, out, w))
+            w = None if w is None else np.repeat(w, valid.sum(axis=1))
+        return float(self._metric(self._decode(Y), self._decode(out), sample_weight=w))
 
     # --------------------------------------------------------------- predict
     def _forward_output(self, X, return_lengths=False):
@@ -848,12 +850,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 full = np.full((out.shape[0], X.shape[1], out.shape[2]), np.nan, out.dtype)
                 full[:, :T] = out
                 if L is not None:
-                    full[np.arange(X.shape[1])[None, :] >= L[:, None]] = np.nan
+                    full[~valid_steps(L, len(L), X.shape[1])] = np.nan
                 out = full
             outs.append(out)
         return np.concatenate(outs, axis=0)
 
-    def _per_step_score(self, X, y, sample_weight, metric):
+    def _per_step_score(self, X, y, sample_weight):
         """``metric`` over every valid (sequence, time step) pair.
 
         y as in fit (padded like X, or a list of per-step targets); each
@@ -861,14 +863,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """
         out, lengths = self._forward_output(X, return_lengths=True)
         n, T = out.shape[:2]
-        if lengths is None:
-            lengths = np.full(n, T)
-        y_true = self._per_step_truth(y, n, T, lengths)
-        y_pred = self._per_step_predict(out, lengths)
+        valid = valid_steps(lengths, n, T)
+        y_true = self._per_step_truth(y, n, T, valid.sum(axis=1))
         sw = None
         if sample_weight is not None:
-            sw = np.repeat(_check_sample_weight(sample_weight, out[:, 0]), lengths)
-        return metric(y_true, y_pred, sample_weight=sw)
+            sw = np.repeat(_check_sample_weight(sample_weight, out[:, 0]), valid.sum(axis=1))
+        return self._metric(y_true, self._decode(out[valid]), sample_weight=sw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,7 +16,7 @@ from ._base import (
     PARAMETERS_DOC,
     BaseRNN,
 )
-from ._validation import check_y_classification
+from ._validation import check_y_classification, valid_steps
 
 
 CLASS_WEIGHT_DOC = """
@@ -187,7 +187,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             if lengths is None:
                 return Y.reshape(n_samples, n_timesteps, -1).astype(dtype)
             full = np.zeros((n_samples, n_timesteps, Y.shape[1]), dtype)
-            full[np.arange(n_timesteps)[None, :] < lengths[:, None]] = Y
+            full[valid_steps(lengths, n_samples, n_timesteps)] = Y
             return full
         return Y.astype(dtype)
 
@@ -270,9 +270,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return compute_class_weight(
                 self.class_weight, classes=self.classes_, y=self.classes_[index]
             )[index], None
-        T = Y.shape[1]  # per-step labels: a weight per valid step
-        valid = np.arange(T)[None, :] < (
-            np.full(len(Y), T) if lengths is None else lengths)[:, None]
+        valid = valid_steps(lengths, *Y.shape[:2])  # per-step: a weight per valid step
         weights = compute_class_weight(
             self.class_weight, classes=self.classes_, y=self.classes_[index[valid]]
         )
@@ -331,12 +329,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         p, lengths = self._forward_output(X, return_lengths=True)
         if p.ndim == 2:
-            return self._labels(p)
+            return self._decode(p)
         n, T = p.shape[:2]
         if lengths is None:
-            return self._labels(p.reshape(n * T, -1)).reshape(n, T)
-        valid = np.arange(T)[None, :] < lengths[:, None]
-        labels = self._labels(p[valid])
+            return self._decode(p.reshape(n * T, -1)).reshape(n, T)
+        valid = valid_steps(lengths, n, T)
+        labels = self._decode(p[valid])
         if labels.dtype.kind in "iuf":
             out = np.full((n, T), np.nan)
         else:
@@ -344,22 +342,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         out[valid] = labels
         return out
 
-    def _labels(self, p):
+    _metric = staticmethod(accuracy_score)
+
+    def _decode(self, rows):
         """Output activations (m, n_outputs_) -> labels (m,) or (m, n_labels)."""
         return self._label_binarizer.inverse_transform(
-            p.ravel() if self.n_outputs_ == 1 else p
+            rows.ravel() if self.n_outputs_ == 1 else rows
         )
-
-    def _score_outputs(self, Y, out, sample_weight):
-        return accuracy_score(self._labels(Y), self._labels(out),
-                              sample_weight=sample_weight)
 
     def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
         return check_y_classification(self, y, n_samples, n_timesteps, lengths)
-
-    def _per_step_predict(self, out, lengths):
-        valid = np.arange(out.shape[1])[None, :] < lengths[:, None]
-        return self._labels(out[valid])
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy, as ``ClassifierMixin.score``.
@@ -382,7 +374,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight)
-        return self._per_step_score(X, y, sample_weight, accuracy_score)
+        return self._per_step_score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,7 +11,7 @@ from ._base import (
     PARAMETERS_DOC,
     BaseRNN,
 )
-from ._validation import check_y_regression
+from ._validation import check_y_regression, valid_steps
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -129,21 +129,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             ``return_sequences=True``, (n_samples, n_timesteps) or
             (n_samples, n_timesteps, n_outputs).
         """
-        out = self._forward_output(X)
-        return out[..., 0] if out.shape[-1] == 1 else out
+        return self._decode(self._forward_output(X))
 
-    def _score_outputs(self, Y, out, sample_weight):
-        return r2_score(Y, out, sample_weight=sample_weight)
+    _metric = staticmethod(r2_score)
+
+    def _decode(self, rows):
+        """Outputs (..., n_outputs_) -> predictions, without a trailing axis of 1."""
+        return rows[..., 0] if rows.shape[-1] == 1 else rows
 
     def _per_step_truth(self, y, n_samples, n_timesteps, lengths):
         y = check_y_regression(self, y, n_samples, np.float64, n_timesteps, lengths)
-        valid = np.arange(n_timesteps)[None, :] < lengths[:, None]
-        return y[valid]
-
-    def _per_step_predict(self, out, lengths):
-        valid = np.arange(out.shape[1])[None, :] < lengths[:, None]
-        out = out[valid]
-        return out[:, 0] if out.shape[1] == 1 else out
+        return y[valid_steps(lengths, n_samples, n_timesteps)]
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions, as ``RegressorMixin.score``.
@@ -166,7 +162,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight)
-        return self._per_step_score(X, y, sample_weight, r2_score)
+        return self._per_step_score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

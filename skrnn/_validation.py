@@ -163,6 +163,13 @@ def check_X(estimator, X, *, reset):
     return np.ascontiguousarray(X[:, :, None]), None
 
 
+def valid_steps(lengths, n_samples, n_timesteps):
+    """(n_samples, n_timesteps) mask of the valid steps; all True for lengths=None."""
+    if lengths is None:
+        return np.ones((n_samples, n_timesteps), dtype=bool)
+    return np.arange(n_timesteps)[None, :] < lengths[:, None]
+
+
 def _reject_none(y, estimator):
     if y is None:
         raise ValueError(
@@ -201,7 +208,7 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths
                         "(n_samples, n_timesteps, n_outputs)")
     _check_length(y, n_samples)
     if padded:
-        valid = np.arange(n_timesteps)[None, :] < lengths[:, None]
+        valid = valid_steps(lengths, len(y), n_timesteps)
         y3 = y.reshape(y.shape[0], n_timesteps, -1)
         bad = np.isnan(y3).any(axis=2) & valid
         if bad.any():
@@ -269,7 +276,7 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
                         ensure_all_finite=False)
         _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
         _check_length(y, n_samples)
-        y = y[np.arange(n_timesteps)[None, :] < lengths[:, None]]
+        y = y[valid_steps(lengths, n_samples, n_timesteps)]
     missing = (
         ~np.isfinite(y) if y.dtype.kind == "f"
         else np.array([v is None or v != v for v in y]) if y.dtype == object
