@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 
-def to_padded_array(sequences, dtype=np.float64):
+def to_padded_array(sequences, dtype=None):
     """Stack sequences of different lengths into one NaN-padded 3-D array.
 
     Parameters
@@ -13,8 +13,9 @@ def to_padded_array(sequences, dtype=np.float64):
     sequences : list of array-like of shape (T_i, n_features) or (T_i,)
         The sequences; 1-D ones are univariate. Every sequence needs the same
         number of features and at least one time step.
-    dtype : dtype, default=np.float64
-        Floating dtype of the result.
+    dtype : dtype, default=None
+        Floating dtype of the result; None: float32 when every sequence is
+        float32, else float64.
 
     Returns
     -------
@@ -72,6 +73,8 @@ def to_padded_array(sequences, dtype=np.float64):
             )
         arrays.append(a)
     lengths = np.array([a.shape[0] for a in arrays])
+    if dtype is None:
+        dtype = np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
     X = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, dtype=dtype)
     for i, a in enumerate(arrays):
         X[i, : len(a)] = a

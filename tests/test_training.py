@@ -411,3 +411,48 @@ def test_same_seed_is_bitwise_identical(arch, training):
     c = RNNClassifier(random_state=None, **params).fit(X, y)
     d = RNNClassifier(random_state=None, **params).fit(X, y)
     assert not np.array_equal(c._params, d._params)
+
+
+# ------------------------------------------------------------------ float32
+
+def _arrays(obj):
+    if isinstance(obj, np.ndarray):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _arrays(item)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_float32_end_to_end(cell, monkeypatch):
+    """float32 X: weights, every forward/backward buffer, gradients and outputs."""
+    seen = []
+    forward, backward = base.RNNNetwork._forward, base.RNNNetwork.loss_and_grad
+
+    def spy_forward(net, *args, **kw):
+        result = forward(net, *args, **kw)
+        seen.extend(a.dtype for a in _arrays(result))
+        return result
+
+    def spy_grad(net, *args, **kw):
+        loss, grad = backward(net, *args, **kw)
+        seen.append(grad.dtype)
+        return loss, grad
+
+    monkeypatch.setattr(base.RNNNetwork, "_forward", spy_forward)
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", spy_grad)
+    seqs, y = ragged()
+    X32 = [s.astype(np.float32) for s in seqs]
+    for est in (RNNRegressor(cell=cell, num_layers=2, bidirectional=True, hidden_size=4,
+                             max_iter=2, random_state=0),
+                RNNClassifier(cell=cell, return_sequences=True, hidden_size=4, max_iter=2,
+                              random_state=0)):
+        target = y if isinstance(est, RNNRegressor) else [s[:, 0] > 0 for s in seqs]
+        est.fit(X32, target)
+        assert est._params.dtype == np.float32
+        out = est.predict(X32) if isinstance(est, RNNRegressor) else est.predict_proba(X32)
+        assert out.dtype == np.float32
+    assert len(seen) > 20 and set(seen) == {np.dtype(np.float32)}
+    # float64 stays the default for float64 input
+    assert RNNRegressor(cell=cell, hidden_size=3, max_iter=1).fit(seqs, y)._params.dtype \
+        == np.float64
