@@ -71,14 +71,21 @@ class ElmanCell:
         hs = XW
         hs += b_hh  # fold the recurrent bias into the projection: one call
         W_hhT = W_hh.T
+        if self.activation == "relu":
+            act = _relu_inplace
+        else:  # tanh of (pre-activation * k), k folded into the weights
+            k = SCALE[hs.dtype][1]
+            if k != 1.0:
+                hs *= k
+                W_hhT = W_hhT * k
+            act = _tanh_scaled
         step = np.empty_like(hs[0])
-        act = _relu_inplace if self.activation == "relu" else _tanh
-        with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_float64
-            act(hs[0], out=hs[0])
+        with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_half
+            act(hs[0])
             for t in range(1, hs.shape[0]):
                 np.matmul(hs[t - 1], W_hhT, out=step)
                 hs[t] += step
-                act(hs[t], out=hs[t])
+                act(hs[t])
         return hs, hs
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
@@ -123,8 +130,8 @@ class ElmanCell:
         return da, dW_hh, db_hh
 
 
-def _relu_inplace(x, out):
-    return np.maximum(x, 0, out=out)
+def _relu_inplace(x):
+    return np.maximum(x, 0, out=x)
 
 
 def _tanh_float64(x, out):
@@ -136,20 +143,46 @@ def _tanh_float64(x, out):
     gives exactly 1.
     """
     np.multiply(x, 2.0, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    np.divide(2.0, out, out=out)
-    np.subtract(1.0, out, out=out)
-    return out
+    return _tanh_half(out)
 
 
-def _sigmoid_inplace(a):
-    """Logistic function in place, as 0.5 * tanh(0.5 a) + 0.5 (no overflow)."""
-    a *= 0.5
-    _tanh(a, a)
-    a *= 0.5
-    a += 0.5
-    return a
+def _tanh_half(x2):
+    """tanh(x) in place, from x2 = 2x: the cells fold the 2 into their weights."""
+    np.exp(x2, out=x2)
+    x2 += 1.0
+    np.divide(2.0, x2, out=x2)
+    np.subtract(1.0, x2, out=x2)
+    return x2
+
+
+def _sigmoid_neg(xn):
+    """sigmoid(x) in place, from xn = -x: 1 / (1 + exp(-x)) (float64 form)."""
+    np.exp(xn, out=xn)
+    xn += 1.0
+    np.reciprocal(xn, out=xn)
+    return xn
+
+
+#: Gate activations. float64 uses exp forms, 3 calls for a sigmoid and 4 for
+#: a tanh, with the pre-activation's sign or factor 2 folded into the weights
+#: (SCALE); float32 uses np.tanh (vectorised), sigmoid(x) = 0.5 tanh(x/2) + 0.5
+#: with the 1/2 folded in. SCALE[dtype] = (sigmoid gates' factor, tanh's).
+SCALE = {np.dtype(np.float64): (-1.0, 2.0), np.dtype(np.float32): (0.5, 1.0)}
+
+
+def _sigmoid_scaled(a):
+    """sigmoid of the pre-activation a / SCALE[a.dtype][0], in place."""
+    if a.dtype == np.float32:
+        np.tanh(a, out=a)
+        a *= 0.5
+        a += 0.5
+        return a
+    return _sigmoid_neg(a)
+
+
+def _tanh_scaled(a):
+    """tanh of the pre-activation a / SCALE[a.dtype][1], in place."""
+    return np.tanh(a, out=a) if a.dtype == np.float32 else _tanh_half(a)
 
 
 def _tanh(x, out):
@@ -197,25 +230,31 @@ class LSTMCell:
         perm = self._perm(H)
         A = XW[:, :, perm]  # gate pre-activations, then activations: (T, N, 4H)
         A += b_hh[perm]
-        W_hhT = np.ascontiguousarray(W_hh[perm].T)
+        # the activations' factors (SCALE) folded into the pre-activations
+        s_sig, s_tanh = SCALE[A.dtype]
+        scale = np.repeat(np.array([s_sig, s_tanh], dtype=A.dtype), [3 * H, H])
+        A *= scale
+        W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
         C = np.empty((T, N, H), dtype=XW.dtype)  # cell states
         TC = np.empty_like(C)  # tanh(c_t)
         hs = np.empty_like(C)
         step = np.empty((N, H4), dtype=XW.dtype)
         ig = np.empty((N, H), dtype=XW.dtype)
-        zero = np.zeros((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
             for t in range(T):
                 a = A[t]
                 if t:
                     np.matmul(hs[t - 1], W_hhT, out=step)
                     a += step
-                _sigmoid_inplace(a[:, : 3 * H])
-                _tanh(a[:, 3 * H :], a[:, 3 * H :])
+                _sigmoid_scaled(a[:, : 3 * H])
+                _tanh_scaled(a[:, 3 * H :])
                 i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-                np.multiply(f, C[t - 1] if t else zero, out=C[t])
-                np.multiply(i, g, out=ig)
-                C[t] += ig
+                if t:
+                    np.multiply(f, C[t - 1], out=C[t])
+                    np.multiply(i, g, out=ig)
+                    C[t] += ig
+                else:  # c_{-1} = 0
+                    np.multiply(i, g, out=C[t])
                 _tanh(C[t], TC[t])
                 np.multiply(o, TC[t], out=hs[t])
         return hs, (A, C, TC, hs)
@@ -284,23 +323,31 @@ class GRUCell:
         T, N, H3 = XW.shape
         H = H3 // 3
         A = XW  # overwritten: r, z, n activations
-        HH = np.empty_like(A)  # h_{t-1} @ W_hh.T + b_hh, kept for backward
-        HH[0] = b_hh  # h_{-1} = 0
-        W_hhT = W_hh.T
+        # the activations' factors (SCALE) folded into the pre-activations:
+        # r, z by s_sig; n = tanh(XW_n + r * hh_n) by s_tanh, on XW_n and hh_n
+        s_sig, s_tanh = SCALE[A.dtype]
+        scale = np.repeat(np.array([s_sig, s_tanh], dtype=A.dtype), [2 * H, H])
+        A[:, :, : 2 * H] += b_hh[: 2 * H]  # the r, z recurrent biases, once
+        A *= scale
+        b_n = b_hh[2 * H :] * s_tanh
+        HH = np.empty_like(A)  # (h_{t-1} @ W_hh.T + b_hh) * scale; n part kept
+        HH[0, :, 2 * H :] = b_n  # h_{-1} = 0
+        HH[0, :, : 2 * H] = 0
+        W_hhT = W_hh.T * scale
         hs = np.empty((T, N, H), dtype=XW.dtype)
         tmp = np.empty((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
             for t in range(T):
                 a, hh = A[t], HH[t]
+                rz, n = a[:, : 2 * H], a[:, 2 * H :]
                 if t:
                     np.matmul(hs[t - 1], W_hhT, out=hh)
-                    hh += b_hh
-                rz, n = a[:, : 2 * H], a[:, 2 * H :]
-                rz += hh[:, : 2 * H]
-                _sigmoid_inplace(rz)
+                    hh[:, 2 * H :] += b_n
+                    rz += hh[:, : 2 * H]
+                _sigmoid_scaled(rz)
                 np.multiply(a[:, :H], hh[:, 2 * H :], out=tmp)
                 n += tmp
-                _tanh(n, n)
+                _tanh_scaled(n)
                 # h_t = n + z * (h_{t-1} - n)
                 if t:
                     np.subtract(hs[t - 1], n, out=tmp)
@@ -308,16 +355,16 @@ class GRUCell:
                     np.negative(n, out=tmp)
                 tmp *= a[:, H : 2 * H]
                 np.add(n, tmp, out=hs[t])
-        return hs, (A, HH, hs)
+        return hs, (A, HH, hs, s_tanh)
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
-        A, HH, hs = cache
+        A, HH, hs, s_tanh = cache
         T, N, H = hs.shape
         r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
         h_prev = np.concatenate([np.zeros_like(hs[:1]), hs[:-1]])
         Dn = (1 - z) * (1 - n * n)
         Dz = (h_prev - n) * z * (1 - z)
-        Dr = HH[:, :, 2 * H :] * r * (1 - r)
+        Dr = HH[:, :, 2 * H :] * (r * (1 - r) / s_tanh)  # hh_n unscaled
         Rn = np.ascontiguousarray(r)
         Z = np.ascontiguousarray(z)
         dG = np.empty_like(A)  # gradient w.r.t. hh_t's pre-activations
