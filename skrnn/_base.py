@@ -238,16 +238,21 @@ def _duration(seconds):
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-def _time_major(data):
-    """X (T, N, F), Y (N, K) or (T, N, K), step weights (T, N) or None."""
-    X_tm = np.ascontiguousarray(data["X"].transpose(1, 0, 2))
-    Y = data["Y"]
+def _batch(data, idx, T):
+    """Time-major arrays of the training sequences ``idx``, up to step T.
+
+    X (T, B, F) gathered from the caller's X through ``rows`` (training never
+    holds a second full copy of X), Y (B, K) or (T, B, K), step weights
+    (T, B) or None.
+    """
+    X = np.ascontiguousarray(data["X"][data["rows"][idx], :T].transpose(1, 0, 2))
+    Y = data["Y"][idx]
     if Y.ndim == 3:  # one target per step
-        Y = np.ascontiguousarray(Y.transpose(1, 0, 2))
+        Y = np.ascontiguousarray(Y[:, :T].transpose(1, 0, 2))
     step = data["step_w"]
     if step is not None:
-        step = np.ascontiguousarray(step.T)
-    return X_tm, Y, step
+        step = np.ascontiguousarray(step[idx, :T].T)
+    return X, Y, step
 
 
 def _merge_duplicates(data, keep_order):
@@ -257,8 +262,10 @@ def _merge_duplicates(data, keep_order):
     sequences by a digest of their content. The loss is unchanged (a weight k
     is k copies by definition), and the solvers then see the same data --
     bitwise -- whether a sequence is repeated k times or weighted k, and
-    whatever the order of the training sequences. Adds ``keys`` (uint64
-    digests, the dropout masks' seeds).
+    whatever the order of the training sequences. X itself is not copied:
+    ``rows`` indexes the kept sequences in it, in order, and every other
+    entry is reordered. Adds ``keys`` (uint64 digests, the dropout masks'
+    seeds).
     """
     X, Y, lengths, sw = data["X"], data["Y"], data["lengths"], data["sw"]
     n = X.shape[0]
@@ -275,14 +282,14 @@ def _merge_duplicates(data, keep_order):
     groups = np.argsort(first, kind="stable") if keep_order else np.arange(len(first))
     groups = groups[weight[groups] > 0]
     order = first[groups]
-    merged = {key: (None if value is None else value[order]) for key, value in data.items()}
+    merged = {key: (None if value is None else value[order]) for key, value in data.items()
+              if key != "X"}
+    merged["X"], merged["rows"] = X, order
     if sw is None and len(first) == n:
         merged["sw"] = None  # every weight is 1: the unweighted loss, bitwise
     else:
         merged["sw"] = weight[groups].astype(X.dtype)
     merged["keys"] = digest[order, 0]
-    if merged["lengths"] is not None and (merged["lengths"] == X.shape[1]).all():
-        merged["lengths"] = None
     return merged
 
 
@@ -562,7 +569,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _split_validation(self, data, rng):
         """Hold out ``validation_fraction`` of the sequences (early stopping)."""
-        n = data["X"].shape[0]
+        n = len(data["rows"])
         Y = data["Y"]
         stratify = None
         single_label = self.out_activation_ == "softmax" or Y.shape[-1] == 1
@@ -581,19 +588,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         train, val = np.sort(train), np.sort(val)
 
         def take(idx):
-            part = {}
-            for key, value in data.items():
-                part[key] = None if value is None else value[idx]
-            if part["lengths"] is not None:  # trim padding no sequence uses
-                T = int(part["lengths"].max())
-                part["X"] = part["X"][:, :T]
-                if self.return_sequences:
-                    part["Y"] = part["Y"][:, :T]
-                    if part["step_w"] is not None:
-                        part["step_w"] = part["step_w"][:, :T]
-            return part
+            return {key: value if key == "X" or value is None else value[idx]
+                    for key, value in data.items()}
 
-        return take(train), take(val)
+        validation = take(val)  # a small copy of its sequences, batch-first
+        T = data["X"].shape[1]
+        if validation["lengths"] is not None:  # trim padding no sequence uses
+            T = int(validation["lengths"].max())
+            if self.return_sequences:
+                validation["Y"] = validation["Y"][:, :T]
+        validation["X"] = data["X"][validation["rows"], :T]
+        return take(train), validation
 
     def _check_warm_start_compatible(self, spec):
         old = self._net
@@ -615,8 +620,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _fit_lbfgs(self, data):
         net, params, alpha = self._net, self._params, self.alpha
-        X_tm, Y_tm, step_tm = _time_major(data)
         sw, lengths = data["sw"], data["lengths"]
+        n_samples = len(data["rows"])
+        T, L = _batch_steps(lengths, slice(None), data["X"].shape[1])
+        X_tm, Y_tm, step_tm = _batch(data, slice(None), T)
         best = {"loss": np.inf, "params": params.copy()}
         start = time.perf_counter()
 
@@ -624,7 +631,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             params[...] = p64
             with np.errstate(over="ignore", invalid="ignore"):  # guarded below
                 loss, grad = net.loss_and_grad(
-                    params, X_tm, Y_tm, sw, alpha, None, lengths, step_tm
+                    params, X_tm, Y_tm, sw, alpha, None, L, step_tm
                 )
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 best["diverged"] = True
@@ -660,7 +667,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
         self.n_iter_ = min(int(res.nit), self.max_iter)
-        total = X_tm.shape[1] if sw is None else float(sw.sum())
+        total = n_samples if sw is None else float(sw.sum())
         self.t_ = (int(total) if total == int(total) else total) * int(res.nfev)
         self.loss_ = float(best["loss"])
 
@@ -678,9 +685,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     self.power_t, self.beta_1, self.beta_2, self.epsilon,
                 )
         opt = self._optimizer
-        X_tm, Y_tm, step_tm = _time_major(data)
         sw, lengths = data["sw"], data["lengths"]
-        n_samples = X_tm.shape[1]
+        n_samples = len(data["rows"])
         total_weight = n_samples if sw is None else float(sw.sum())
         seen = int(total_weight) if total_weight == int(total_weight) else total_weight
         if self.batch_size == "auto":
@@ -710,10 +716,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 batches = _minibatches(n_samples, batch_size, lengths, self.shuffle, rng)
                 for b, idx in enumerate(batches):
                     swb = None if sw is None else sw[idx]  # > 0: zeros were dropped
-                    Tb, Lb = _batch_steps(lengths, idx, X_tm.shape[0])
-                    Xb = X_tm[:Tb, idx]  # steps after the batch's longest are padding
-                    Yb = Y_tm[:Tb, idx] if Y_tm.ndim == 3 else Y_tm[idx]
-                    stepb = None if step_tm is None else step_tm[:Tb, idx]
+                    # steps after the batch's longest are padding: not run
+                    Tb, Lb = _batch_steps(lengths, idx, data["X"].shape[1])
+                    Xb, Yb, stepb = _batch(data, idx, Tb)
                     if dropout is not None:
                         dropout.keys = keys[idx]
                     with np.errstate(over="ignore", invalid="ignore"):  # guarded below
