@@ -189,6 +189,24 @@ def _tanh(x, out):
     return np.tanh(x, out=out) if x.dtype == np.float32 else _tanh_float64(x, out)
 
 
+def _swap_last_blocks(A, H, scale=None):
+    """Copy of A (..., 4H) with its last two H-blocks swapped (i,f,g,o <-> i,f,o,g).
+
+    Three slice copies (a fancy index on the last axis is several times
+    slower on large arrays), each times ``scale``'s factor for its block
+    (scale: (4H,) in the new order, constant within each block).
+    """
+    out = np.empty_like(A)
+    for dst, src in ((slice(0, 2 * H), slice(0, 2 * H)),
+                     (slice(2 * H, 3 * H), slice(3 * H, 4 * H)),
+                     (slice(3 * H, 4 * H), slice(2 * H, 3 * H))):
+        if scale is None or scale[dst.start] == 1:
+            out[..., dst] = A[..., src]
+        else:
+            np.multiply(A[..., src], scale[dst.start], out=out[..., dst])
+    return out
+
+
 class LSTMCell:
     """LSTM cell, PyTorch's ``nn.LSTM`` (gates i, f, g, o in ``W_ih``/``W_hh``).
 
@@ -228,12 +246,12 @@ class LSTMCell:
         T, N, H4 = XW.shape
         H = H4 // 4
         perm = self._perm(H)
-        A = XW[:, :, perm]  # gate pre-activations, then activations: (T, N, 4H)
-        A += b_hh[perm]
-        # the activations' factors (SCALE) folded into the pre-activations
-        s_sig, s_tanh = SCALE[A.dtype]
-        scale = np.repeat(np.array([s_sig, s_tanh], dtype=A.dtype), [3 * H, H])
-        A *= scale
+        # pre-activations (then activations) in the order i, f, o, g, times
+        # the activations' factors (SCALE): (T, N, 4H)
+        s_sig, s_tanh = SCALE[XW.dtype]
+        scale = np.repeat(np.array([s_sig, s_tanh], dtype=XW.dtype), [3 * H, H])
+        A = _swap_last_blocks(XW, H, scale)
+        A += b_hh[perm] * scale
         W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
         C = np.empty((T, N, H), dtype=XW.dtype)  # cell states
         TC = np.empty_like(C)  # tanh(c_t)
@@ -265,14 +283,21 @@ class LSTMCell:
         perm = self._perm(H)
         W_hh_p = np.ascontiguousarray(W_hh[perm])
         i, f, o, g = (A[:, :, k * H : (k + 1) * H] for k in range(4))
-        C_prev = np.concatenate([np.zeros_like(C[:1]), C[:-1]])
-        # factors for all steps: da_{i,f,o,g} = [dc, dc, dh, dc] * R
-        R = np.empty_like(A)
-        R[:, :, :H] = g * i * (1 - i)
-        R[:, :, H : 2 * H] = C_prev * f * (1 - f)
-        R[:, :, 2 * H : 3 * H] = TC * o * (1 - o)
-        R[:, :, 3 * H :] = i * (1 - g * g)
-        Q = o * (1 - TC * TC)  # dc += dh * Q
+        # factors for all steps: da_{i,f,o,g} = [dc, dc, dh, dc] * R, computed
+        # in place (these passes over (T, N, 4H) are memory-bound)
+        R = np.subtract(1, A)
+        R *= A  # i(1-i), f(1-f), o(1-o), (g(1-g): replaced below)
+        Ri, Rf, Ro, Rg = (R[:, :, k * H : (k + 1) * H] for k in range(4))
+        Ri *= g
+        Rf[1:] *= C[:-1]
+        Rf[0] = 0  # c_{-1} = 0
+        Ro *= TC
+        np.multiply(g, g, out=Rg)
+        np.subtract(1, Rg, out=Rg)
+        Rg *= i
+        Q = np.multiply(TC, TC)  # dc += dh * Q, Q = o (1 - tanh(c)^2)
+        np.subtract(1, Q, out=Q)
+        Q *= o
         F = np.ascontiguousarray(f)
         da = np.empty_like(A)
         dh = np.zeros((N, H), dtype=A.dtype)
@@ -291,7 +316,7 @@ class LSTMCell:
             np.multiply(dc, F[t], out=dc_next)
             if t:
                 np.matmul(da[t], W_hh_p, out=dh)
-        dXW = da[:, :, perm]  # back to PyTorch's order (the permutation is self-inverse)
+        dXW = _swap_last_blocks(da, H)  # back to PyTorch's order
         dW_hh = dXW[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
         return dXW, dW_hh, dXW.sum(axis=(0, 1))
 
