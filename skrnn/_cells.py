@@ -248,8 +248,9 @@ class LSTMCell:
         perm = self._perm(H)
         # pre-activations (then activations) in the order i, f, o, g, times
         # the activations' factors (SCALE): (T, N, 4H)
-        s_sig, s_tanh = SCALE[XW.dtype]
-        scale = np.repeat(np.array([s_sig, s_tanh], dtype=XW.dtype), [3 * H, H])
+        # tanh(g) = 2 sigmoid(2g) - 1: one sigmoid over the contiguous block
+        s_sig = SCALE[XW.dtype][0]
+        scale = np.repeat(np.array([s_sig, 2 * s_sig], dtype=XW.dtype), [3 * H, H])
         A = _swap_last_blocks(XW, H, scale)
         A += b_hh[perm] * scale
         W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
@@ -264,9 +265,10 @@ class LSTMCell:
                 if t:
                     np.matmul(hs[t - 1], W_hhT, out=step)
                     a += step
-                _sigmoid_scaled(a[:, : 3 * H])
-                _tanh_scaled(a[:, 3 * H :])
+                _sigmoid_scaled(a)
                 i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+                g *= 2.0
+                g -= 1.0
                 if t:
                     np.multiply(f, C[t - 1], out=C[t])
                     np.multiply(i, g, out=ig)
