@@ -1,9 +1,12 @@
 """Recurrent cells: forward over a whole time-major batch, and BPTT.
 
 A cell sees only arrays. Its caller (``_network``) has already computed the
-input projection for every time step with one GEMM,
+input projection for every time step with one GEMM, in the layout the cell
+asks for with ``input_layout`` (PyTorch's gate blocks, possibly reordered,
+with biases folded in and each block times a constant, so that the time loop
+needs no extra pass)::
 
-    XW[t] = x_t @ W_ih.T + b_ih          shape (T, N, n_gates * H),
+    XW[t] = x_t @ W_in.T + b_in          shape (T, N, n_gates * H),
 
 so a cell's time loop holds only what depends on the previous step: one
 ``(N, H) @ (H, n_gates * H)`` GEMM plus a few elementwise calls. Backward returns
@@ -37,11 +40,22 @@ class ElmanCell:
         dXW[t]   = da_t
 
     Per step: 3 NumPy calls forward (GEMM, add, activation; the float64 tanh
-    is 5 cheaper calls, see ``_tanh_float64``), 2 backward (multiply, GEMM),
-    plus one add when every step receives a gradient.
+    is 4 cheaper calls on 2 a_t, see ``_tanh_half``), 2 backward (multiply,
+    GEMM), plus one add when every step receives a gradient.
     """
 
     n_gates = 1
+
+    def _k(self, dtype):
+        """Factor on the pre-activation: 2 for the float64 tanh (SCALE)."""
+        return 1.0 if self.activation == "relu" else SCALE[np.dtype(dtype)][1]
+
+    def input_layout(self, W_ih, b_ih, b_hh):
+        """``x @ W_in.T + b_in`` = k (x @ W_ih.T + b_ih + b_hh) (see LSTMCell)."""
+        if b_ih is None:
+            return None, None, None
+        k = self._k(W_ih.dtype)
+        return W_ih * k, (b_ih + b_hh) * k, None
 
     def __init__(self, activation="tanh"):
         if activation not in ("tanh", "relu"):
@@ -68,17 +82,10 @@ class ElmanCell:
         cache : object
             What ``backward`` needs.
         """
-        hs = XW
-        hs += b_hh  # fold the recurrent bias into the projection: one call
-        W_hhT = W_hh.T
-        if self.activation == "relu":
-            act = _relu_inplace
-        else:  # tanh of (pre-activation * k), k folded into the weights
-            k = SCALE[hs.dtype][1]
-            if k != 1.0:
-                hs *= k
-                W_hhT = W_hhT * k
-            act = _tanh_scaled
+        hs = XW  # from input_layout: k * pre-activation, both biases in
+        k = self._k(hs.dtype)
+        W_hhT = W_hh.T if k == 1.0 else W_hh.T * k
+        act = _relu_inplace if self.activation == "relu" else _tanh_scaled
         step = np.empty_like(hs[0])
         with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_half
             act(hs[0])
@@ -189,24 +196,6 @@ def _tanh(x, out):
     return np.tanh(x, out=out) if x.dtype == np.float32 else _tanh_float64(x, out)
 
 
-def _swap_last_blocks(A, H, scale=None):
-    """Copy of A (..., 4H) with its last two H-blocks swapped (i,f,g,o <-> i,f,o,g).
-
-    Three slice copies (a fancy index on the last axis is several times
-    slower on large arrays), each times ``scale``'s factor for its block
-    (scale: (4H,) in the new order, constant within each block).
-    """
-    out = np.empty_like(A)
-    for dst, src in ((slice(0, 2 * H), slice(0, 2 * H)),
-                     (slice(2 * H, 3 * H), slice(3 * H, 4 * H)),
-                     (slice(3 * H, 4 * H), slice(2 * H, 3 * H))):
-        if scale is None or scale[dst.start] == 1:
-            out[..., dst] = A[..., src]
-        else:
-            np.multiply(A[..., src], scale[dst.start], out=out[..., dst])
-    return out
-
-
 class LSTMCell:
     """LSTM cell, PyTorch's ``nn.LSTM`` (gates i, f, g, o in ``W_ih``/``W_hh``).
 
@@ -242,17 +231,35 @@ class LSTMCell:
         """Column order i, f, o, g from PyTorch's i, f, g, o (self-inverse)."""
         return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
 
+    @staticmethod
+    def _scale(H, dtype):
+        """Factors on the internal pre-activations: one sigmoid serves all
+        four gates, with tanh(g) = 2 sigmoid(2g) - 1 (see SCALE)."""
+        s = SCALE[np.dtype(dtype)][0]
+        return np.repeat(np.array([s, 2 * s], dtype=dtype), [3 * H, H])
+
+    def input_layout(self, W_ih, b_ih, b_hh):
+        """The projection the loop wants, made by the caller's one GEMM.
+
+        Returns ``(W_in, b_in, order)``: ``x @ W_in.T + b_in`` is the gate
+        pre-activations in the order i, f, o, g (rows ``order`` of PyTorch's),
+        with both biases and times ``_scale``; ``backward``'s dXW comes in
+        that order (unscaled). With ``b_ih=None`` only ``order`` is computed.
+        """
+        H = W_ih.shape[0] // 4
+        perm = self._perm(H)
+        if b_ih is None:
+            return None, None, perm
+        scale = self._scale(H, W_ih.dtype)
+        return W_ih[perm] * scale[:, None], (b_ih + b_hh)[perm] * scale, perm
+
     def forward(self, XW, W_hh, b_hh):
+        """XW from ``input_layout`` (order i, f, o, g, scaled, both biases in)."""
         T, N, H4 = XW.shape
         H = H4 // 4
         perm = self._perm(H)
-        # pre-activations (then activations) in the order i, f, o, g, times
-        # the activations' factors (SCALE): (T, N, 4H)
-        # tanh(g) = 2 sigmoid(2g) - 1: one sigmoid over the contiguous block
-        s_sig = SCALE[XW.dtype][0]
-        scale = np.repeat(np.array([s_sig, 2 * s_sig], dtype=XW.dtype), [3 * H, H])
-        A = _swap_last_blocks(XW, H, scale)
-        A += b_hh[perm] * scale
+        scale = self._scale(H, XW.dtype)
+        A = XW  # pre-activations, then activations, in place: (T, N, 4H)
         W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
         C = np.empty((T, N, H), dtype=XW.dtype)  # cell states
         TC = np.empty_like(C)  # tanh(c_t)
@@ -318,9 +325,9 @@ class LSTMCell:
             np.multiply(dc, F[t], out=dc_next)
             if t:
                 np.matmul(da[t], W_hh_p, out=dh)
-        dXW = _swap_last_blocks(da, H)  # back to PyTorch's order
-        dW_hh = dXW[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
-        return dXW, dW_hh, dXW.sum(axis=(0, 1))
+        # da stays in the internal order (input_layout); W_hh's are PyTorch's
+        dW_hh = (da[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H))[perm]
+        return da, dW_hh, da.sum(axis=(0, 1))[perm]
 
 
 class GRUCell:
@@ -343,19 +350,34 @@ class GRUCell:
 
     n_gates = 3
 
+    @staticmethod
+    def _scale(H, dtype):
+        """Factors on r, z (sigmoid) and n (tanh) pre-activations (SCALE)."""
+        s_sig, s_tanh = SCALE[np.dtype(dtype)]
+        return np.repeat(np.array([s_sig, s_tanh], dtype=dtype), [2 * H, H])
+
+    def input_layout(self, W_ih, b_ih, b_hh):
+        """``x @ W_in.T + b_in``: XW times ``_scale``, with b_hh's r and z parts
+        in (b_hn stays inside r * (W_hn h + b_hn)); see LSTMCell."""
+        if b_ih is None:
+            return None, None, None
+        H = W_ih.shape[0] // 3
+        scale = self._scale(H, W_ih.dtype)
+        b = b_ih.copy()
+        b[: 2 * H] += b_hh[: 2 * H]
+        return W_ih * scale[:, None], b * scale, None
+
     def __init__(self, activation=None):
         self.activation = activation  # unused: the GRU's nonlinearities are fixed
 
     def forward(self, XW, W_hh, b_hh):
         T, N, H3 = XW.shape
         H = H3 // 3
-        A = XW  # overwritten: r, z, n activations
-        # the activations' factors (SCALE) folded into the pre-activations:
+        A = XW  # from input_layout; overwritten: r, z, n activations
+        # the activations' factors (SCALE) are folded into the pre-activations:
         # r, z by s_sig; n = tanh(XW_n + r * hh_n) by s_tanh, on XW_n and hh_n
-        s_sig, s_tanh = SCALE[A.dtype]
-        scale = np.repeat(np.array([s_sig, s_tanh], dtype=A.dtype), [2 * H, H])
-        A[:, :, : 2 * H] += b_hh[: 2 * H]  # the r, z recurrent biases, once
-        A *= scale
+        s_tanh = SCALE[A.dtype][1]
+        scale = self._scale(H, A.dtype)
         b_n = b_hh[2 * H :] * s_tanh
         HH = np.empty_like(A)  # (h_{t-1} @ W_hh.T + b_hh) * scale; n part kept
         HH[0, :, 2 * H :] = b_n  # h_{-1} = 0

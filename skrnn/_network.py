@@ -196,9 +196,11 @@ class RNNNetwork:
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
                 x = inp if direction == 0 else steps.reverse(inp)
-                W_ih = W["weight_ih" + sfx]
-                XW = (x.reshape(T * N, -1) @ W_ih.T).reshape(T, N, -1)
-                XW += W["bias_ih" + sfx]
+                W_in, b_in, _ = self.cell.input_layout(
+                    W["weight_ih" + sfx], W["bias_ih" + sfx], W["bias_hh" + sfx]
+                )
+                XW = (x.reshape(T * N, -1) @ W_in.T).reshape(T, N, -1)
+                XW += b_in
                 hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
                 if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
@@ -324,12 +326,15 @@ class RNNNetwork:
                 W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
                 dXW, dW_hh, db_hh = self.cell.backward(cache, W_hh, dh_last, dhs)
                 dXW2 = dXW.reshape(T * N, -1)
-                G["weight_ih" + sfx][...] = dXW2.T @ x.reshape(T * N, -1)
+                # dXW's columns are in the cell's internal order (input_layout)
+                order = self.cell.input_layout(W_ih, None, None)[2]
+                rows = slice(None) if order is None else order
+                G["weight_ih" + sfx][rows] = dXW2.T @ x.reshape(T * N, -1)
                 G["weight_hh" + sfx][...] = dW_hh
-                G["bias_ih" + sfx][...] = dXW2.sum(axis=0)
+                G["bias_ih" + sfx][rows] = dXW2.sum(axis=0)
                 G["bias_hh" + sfx][...] = db_hh
                 if layer > 0:
-                    dx = (dXW2 @ W_ih).reshape(T, N, -1)
+                    dx = (dXW2 @ W_ih[rows]).reshape(T, N, -1)
                     if direction == 1:
                         dx = steps.reverse(dx)
                     d_in = dx if d_in is None else d_in + dx
