@@ -135,9 +135,13 @@ class FirstStepProbe:
         return False
 
 
+#: bptt_steps of every estimator built here (--bptt)
+BPTT_STEPS = None
+
+
 def _estimator(cell, hidden, batch, seed):
     return RNNRegressor(cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1,
-                        random_state=seed)
+                        random_state=seed, bptt_steps=BPTT_STEPS)
 
 
 def _fit(est, X, y):
@@ -244,7 +248,12 @@ def main(argv=None):
     parser.add_argument("--top", type=int, default=0, metavar="K",
                         help="also list the K lines holding most memory during training "
                              "(one extra fit: first cell and dtype, largest N)")
+    parser.add_argument("--bptt", type=int, default=None, metavar="K",
+                        help="truncated BPTT: bptt_steps=K (e.g. --timesteps 10000 "
+                             "--n 200,2000 --batch-size 32 --bptt 100)")
     args = parser.parse_args(argv)
+    global BPTT_STEPS
+    BPTT_STEPS = args.bptt
 
     cells = args.cells.split(",")
     bad = [c for c in cells if c not in CELLS]
@@ -267,7 +276,8 @@ def main(argv=None):
 
     print(f"python {platform.python_version()}, numpy {np.__version__}, skrnn {skrnn.__version__}; "
           f"{os.cpu_count()} CPUs")
-    print(f"RNNRegressor(hidden_size={H}, max_iter=1, adam), T={T}, features={F}; "
+    print(f"RNNRegressor(hidden_size={H}, max_iter=1, adam, bptt_steps={args.bptt}), "
+          f"T={T}, features={F}; "
           f"memory traced by tracemalloc, MB = 1e6 bytes")
     print("fit/predict peak: memory added on top of X and y (which the caller holds); "
           "/X: in multiples of X MB")

@@ -178,6 +178,15 @@ PARAMETERS_DOC = """\
         epoch so far, which predict finite values. Ctrl-C (KeyboardInterrupt)
         likewise stops ``fit`` with a warning and leaves a fitted estimator
         with the best weights so far.
+    bptt_steps : int or None, default=None
+        Truncated backpropagation through time: each minibatch runs in
+        windows of ``bptt_steps`` steps, each window starting from the state
+        the previous one ended in, and gradients flow back within a window
+        only. The loss is unchanged; training memory grows with
+        ``batch_size * bptt_steps * hidden_size`` instead of the sequence
+        length, for very long sequences (T = 10,000). Many-to-one, a
+        sequence's output then learns from its last window only. None (or
+        >= the sequence length) is full BPTT. Needs ``bidirectional=False``.
 
 """
 
@@ -343,6 +352,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -378,6 +388,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change=10,
         max_fun=15000,
         max_grad_norm=None,
+        bptt_steps=None,
     ):
         self.hidden_size = hidden_size
         self.cell = cell
@@ -409,6 +420,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.max_grad_norm = max_grad_norm
+        self.bptt_steps = bptt_steps
 
     # ------------------------------------------------------------- targets API
     @abstractmethod
@@ -447,6 +459,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ fit
     def _check_architecture(self):
+        if self.bptt_steps is not None and self.bidirectional:
+            raise ValueError(
+                f"bptt_steps={self.bptt_steps} (truncated BPTT) needs "
+                "bidirectional=False: a backward direction reads each sequence "
+                "from its end. Set bptt_steps=None or bidirectional=False."
+            )
         if self.dropout and self.solver == "lbfgs":
             raise ValueError(
                 f"dropout={self.dropout} needs a stochastic solver: L-BFGS needs a "
@@ -631,7 +649,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             params[...] = p64
             with np.errstate(over="ignore", invalid="ignore"):  # guarded below
                 loss, grad = net.loss_and_grad(
-                    params, X_tm, Y_tm, sw, alpha, None, L, step_tm
+                    params, X_tm, Y_tm, sw, alpha, None, L, step_tm, self.bptt_steps
                 )
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 best["diverged"] = True
@@ -723,7 +741,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                         dropout.keys = keys[idx]
                     with np.errstate(over="ignore", invalid="ignore"):  # guarded below
                         loss, grad = net.loss_and_grad(
-                            params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb
+                            params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb,
+                            self.bptt_steps,
                         )
                     if not (np.isfinite(loss) and np.isfinite(grad).all()):
                         problem = f"the loss or its gradient became {loss}"

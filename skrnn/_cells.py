@@ -64,16 +64,19 @@ class ElmanCell:
             )
         self.activation = activation
 
-    def forward(self, XW, W_hh, b_hh):
+    def forward(self, XW, W_hh, b_hh, state0=None):
         """Run the recurrence over all steps.
 
         Parameters
         ----------
         XW : ndarray of shape (T, N, H)
-            Input projection ``x_t @ W_ih.T + b_ih``; overwritten (it becomes
+            Input projection from ``input_layout``; overwritten (it becomes
             the hidden states, to save a buffer).
         W_hh : ndarray of shape (H, H)
         b_hh : ndarray of shape (H,)
+        state0 : ndarray of shape (N, H) or None
+            Initial state h_{-1} (truncated BPTT carries it from the previous
+            window; no gradient flows back into it); None is zeros.
 
         Returns
         -------
@@ -88,12 +91,19 @@ class ElmanCell:
         act = _relu_inplace if self.activation == "relu" else _tanh_scaled
         step = np.empty_like(hs[0])
         with np.errstate(over="ignore"):  # exp overflow is exact in _tanh_half
+            if state0 is not None:
+                hs[0] += state0 @ W_hhT
             act(hs[0])
             for t in range(1, hs.shape[0]):
                 np.matmul(hs[t - 1], W_hhT, out=step)
                 hs[t] += step
                 act(hs[t])
-        return hs, hs
+        return hs, (hs, state0)
+
+    @staticmethod
+    def final_state(cache):
+        """The state after the last step, to start the next window from."""
+        return cache[0][-1].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
         """Backpropagate through time.
@@ -114,7 +124,7 @@ class ElmanCell:
         dW_hh : ndarray of shape (H, H)
         db_hh : ndarray of shape (H,)
         """
-        hs = cache
+        hs, h0 = cache
         T, N, H = hs.shape
         if self.activation == "tanh":
             deriv = 1.0 - hs * hs  # f'(a_t) for all steps, vectorised
@@ -133,6 +143,8 @@ class ElmanCell:
                 g += dhs[t - 1]
         np.multiply(g, deriv[0], out=da[0])
         dW_hh = da[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H)
+        if h0 is not None:
+            dW_hh += da[0].T @ h0
         db_hh = da.sum(axis=(0, 1))
         return da, dW_hh, db_hh
 
@@ -253,8 +265,9 @@ class LSTMCell:
         scale = self._scale(H, W_ih.dtype)
         return W_ih[perm] * scale[:, None], (b_ih + b_hh)[perm] * scale, perm
 
-    def forward(self, XW, W_hh, b_hh):
-        """XW from ``input_layout`` (order i, f, o, g, scaled, both biases in)."""
+    def forward(self, XW, W_hh, b_hh, state0=None):
+        """XW from ``input_layout`` (order i, f, o, g, scaled, both biases in);
+        ``state0`` is (h_{-1}, c_{-1}) or None (zeros)."""
         T, N, H4 = XW.shape
         H = H4 // 4
         perm = self._perm(H)
@@ -267,27 +280,34 @@ class LSTMCell:
         step = np.empty((N, H4), dtype=XW.dtype)
         ig = np.empty((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
+            h0, c0 = (None, None) if state0 is None else state0
             for t in range(T):
                 a = A[t]
-                if t:
-                    np.matmul(hs[t - 1], W_hhT, out=step)
+                h_prev, c_prev = (hs[t - 1], C[t - 1]) if t else (h0, c0)
+                if h_prev is not None:
+                    np.matmul(h_prev, W_hhT, out=step)
                     a += step
                 _sigmoid_scaled(a)
                 i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
                 g *= 2.0
                 g -= 1.0
-                if t:
-                    np.multiply(f, C[t - 1], out=C[t])
+                if c_prev is not None:
+                    np.multiply(f, c_prev, out=C[t])
                     np.multiply(i, g, out=ig)
                     C[t] += ig
                 else:  # c_{-1} = 0
                     np.multiply(i, g, out=C[t])
                 _tanh(C[t], TC[t])
                 np.multiply(o, TC[t], out=hs[t])
-        return hs, (A, C, TC, hs)
+        return hs, (A, C, TC, hs, state0)
+
+    @staticmethod
+    def final_state(cache):
+        """(h, c) after the last step, to start the next window from."""
+        return cache[3][-1].copy(), cache[1][-1].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
-        A, C, TC, hs = cache
+        A, C, TC, hs, state0 = cache
         T, N, H = hs.shape
         perm = self._perm(H)
         W_hh_p = np.ascontiguousarray(W_hh[perm])
@@ -299,7 +319,10 @@ class LSTMCell:
         Ri, Rf, Ro, Rg = (R[:, :, k * H : (k + 1) * H] for k in range(4))
         Ri *= g
         Rf[1:] *= C[:-1]
-        Rf[0] = 0  # c_{-1} = 0
+        if state0 is None:
+            Rf[0] = 0  # c_{-1} = 0
+        else:
+            Rf[0] *= state0[1]
         Ro *= TC
         np.multiply(g, g, out=Rg)
         np.subtract(1, Rg, out=Rg)
@@ -326,8 +349,10 @@ class LSTMCell:
             if t:
                 np.matmul(da[t], W_hh_p, out=dh)
         # da stays in the internal order (input_layout); W_hh's are PyTorch's
-        dW_hh = (da[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H))[perm]
-        return da, dW_hh, da.sum(axis=(0, 1))[perm]
+        dW_hh = da[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
+        if state0 is not None:
+            dW_hh += da[0].T @ state0[0]
+        return da, dW_hh[perm], da.sum(axis=(0, 1))[perm]
 
 
 class GRUCell:
@@ -370,7 +395,8 @@ class GRUCell:
     def __init__(self, activation=None):
         self.activation = activation  # unused: the GRU's nonlinearities are fixed
 
-    def forward(self, XW, W_hh, b_hh):
+    def forward(self, XW, W_hh, b_hh, state0=None):
+        """``state0``: h_{-1} (N, H) or None (zeros)."""
         T, N, H3 = XW.shape
         H = H3 // 3
         A = XW  # from input_layout; overwritten: r, z, n activations
@@ -389,8 +415,9 @@ class GRUCell:
             for t in range(T):
                 a, hh = A[t], HH[t]
                 rz, n = a[:, : 2 * H], a[:, 2 * H :]
-                if t:
-                    np.matmul(hs[t - 1], W_hhT, out=hh)
+                h_prev = hs[t - 1] if t else state0
+                if h_prev is not None:
+                    np.matmul(h_prev, W_hhT, out=hh)
                     hh[:, 2 * H :] += b_n
                     rz += hh[:, : 2 * H]
                 _sigmoid_scaled(rz)
@@ -398,19 +425,25 @@ class GRUCell:
                 n += tmp
                 _tanh_scaled(n)
                 # h_t = n + z * (h_{t-1} - n)
-                if t:
-                    np.subtract(hs[t - 1], n, out=tmp)
+                if h_prev is not None:
+                    np.subtract(h_prev, n, out=tmp)
                 else:
                     np.negative(n, out=tmp)
                 tmp *= a[:, H : 2 * H]
                 np.add(n, tmp, out=hs[t])
-        return hs, (A, HH, hs, s_tanh)
+        return hs, (A, HH, hs, s_tanh, state0)
+
+    @staticmethod
+    def final_state(cache):
+        """The state after the last step, to start the next window from."""
+        return cache[2][-1].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
-        A, HH, hs, s_tanh = cache
+        A, HH, hs, s_tanh, h0 = cache
         T, N, H = hs.shape
         r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
-        h_prev = np.concatenate([np.zeros_like(hs[:1]), hs[:-1]])
+        first = np.zeros_like(hs[:1]) if h0 is None else h0[None]
+        h_prev = np.concatenate([first, hs[:-1]])
         Dn = (1 - z) * (1 - n * n)
         Dz = (h_prev - n) * z * (1 - z)
         Dr = HH[:, :, 2 * H :] * (r * (1 - r) / s_tanh)  # hh_n unscaled
@@ -437,6 +470,8 @@ class GRUCell:
         dXW = dG.copy()
         dXW[:, :, 2 * H :] = dXn
         dW_hh = dG[1:].reshape(-1, 3 * H).T @ hs[:-1].reshape(-1, H)
+        if h0 is not None:
+            dW_hh += dG[0].T @ h0
         return dXW, dW_hh, dG.sum(axis=(0, 1))
 
 

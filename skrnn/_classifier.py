@@ -112,6 +112,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         n_iter_no_change=10,
         max_fun=15000,
         max_grad_norm=None,
+        bptt_steps=None,
         class_weight=None,
     ):
         super().__init__(
@@ -125,7 +126,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            max_grad_norm=max_grad_norm,
+            max_grad_norm=max_grad_norm, bptt_steps=bptt_steps,
         )
         self.class_weight = class_weight
 

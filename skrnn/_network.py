@@ -166,7 +166,7 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X, dropout=None, lengths=None):
+    def _forward(self, params, X, dropout=None, lengths=None, state0=None):
         """Run the layers on time-major X (T, N, F).
 
         ``lengths`` (N,) gives each sequence's number of valid steps (padding
@@ -180,6 +180,8 @@ class RNNNetwork:
         layer's output sequence (T, N, D*H) with ``return_sequences`` -- the
         per-layer caches and the logits. Dropout masks come from ``dropout``
         (a ``SequenceDropout``, training); None means no dropout (prediction).
+        ``state0`` (one direction only): each layer's initial state, as its
+        cell's ``final_state`` gives it; None starts from zeros.
         """
         W = self.unpack(params)
         H, D = self.hidden_size, self.n_directions
@@ -201,7 +203,10 @@ class RNNNetwork:
                 )
                 XW = (x.reshape(T * N, -1) @ W_in.T).reshape(T, N, -1)
                 XW += b_in
-                hs, cache = self.cell.forward(XW, W["weight_hh" + sfx], W["bias_hh" + sfx])
+                hs, cache = self.cell.forward(
+                    XW, W["weight_hh" + sfx], W["bias_hh" + sfx],
+                    None if state0 is None else state0[layer],
+                )
                 if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
                         hs if direction == 0 else steps.reverse(hs)
@@ -240,7 +245,7 @@ class RNNNetwork:
     # ------------------------------------------------------------ loss & grad
     def loss_and_grad(
         self, params, X, y, sample_weight=None, alpha=0.0, dropout=None, lengths=None,
-        step_weight=None,
+        step_weight=None, bptt_steps=None,
     ):
         """Loss (see module docstring) and its gradient w.r.t. ``params``.
 
@@ -262,20 +267,99 @@ class RNNNetwork:
         step_weight : ndarray of shape (T, N) or None
             With ``return_sequences``, a factor on each step's loss on top of
             its sequence's weight (per-step class weights); S is unchanged.
+        bptt_steps : int or None
+            Truncated BPTT: run the batch in windows of this many steps, each
+            starting from the state the previous one ended in, with no
+            gradient flowing back across a window's start (see
+            ``_truncated``). None, or >= T: full BPTT.
 
         Returns
         -------
         loss : float
         grad : ndarray of shape (size,), dtype of ``params``
         """
+        if bptt_steps is not None and X.shape[0] > bptt_steps:
+            return self._truncated(
+                params, X, y, sample_weight, alpha, dropout, lengths, step_weight,
+                bptt_steps,
+            )
+        loss, grad, _ = self._loss_grad_state(
+            params, X, y, sample_weight, alpha, dropout, lengths, step_weight
+        )
+        return loss, grad
+
+    def _truncated(self, params, X, y, sample_weight, alpha, dropout, lengths,
+                   step_weight, k):
+        """Truncated BPTT over windows of ``k`` steps: [0, k), [k, 2k), ...
+
+        Each window runs the sequences that still have steps in it, from the
+        states the previous window ended in (held fixed: no gradient flows
+        into them), and back-propagates within the window only. The loss
+        terms are the full loss's, split by window -- the per-step terms of
+        the window's steps, or, many-to-one, the terms of the sequences whose
+        last step falls in the window -- all normalised by the whole batch's
+        S, and the penalty is added once; the loss is therefore exact and
+        the gradient is the full one without the paths longer than a window.
+        Memory grows with k, not T.
+        """
+        if self.n_directions > 1:
+            raise ValueError(
+                "Truncated BPTT (bptt_steps) needs bidirectional=False: a "
+                "backward direction reads each sequence from its end."
+            )
+        T, N, _ = X.shape
+        L = np.full(N, T) if lengths is None else np.asarray(lengths)
+        w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
+        S = w.sum()
+        loss, grad = 0.0, np.zeros_like(params)
+        active = np.arange(N)
+        state, penalty = None, alpha  # the penalty is added once
+        for s in range(0, T, k):
+            still = L[active] > s
+            if not still.all():  # sequences that ended: their state is not needed
+                active = active[still]
+                state = [_select_rows(st, still) for st in state]
+            Lw = np.minimum(L[active] - s, k)
+            Tw = int(Lw.max())
+            Xw = X[s : s + Tw, active]
+            drop = None if dropout is None else SequenceDropout(
+                dropout.keys[active], dropout.rng)
+            if self.return_sequences:
+                yw, ww = y[s : s + Tw, active], w[active]
+                stepw = None if step_weight is None else step_weight[s : s + Tw, active]
+            else:  # the sequences whose last step is in this window
+                yw, ww, stepw = y[active], w[active] * (L[active] - s <= k), None
+            lw = None if (Lw == Tw).all() else Lw
+            if not ww.any():  # no loss term here: the states are all it gives
+                _, caches, _ = self._forward(params, Xw, drop, lw, state)
+                state = self._final_states(caches)
+                continue
+            part, g, state = self._loss_grad_state(
+                params, Xw, yw, ww, penalty, drop, lw, stepw, state, S, want_state=True
+            )
+            penalty = 0.0
+            loss += part
+            grad += g
+        return float(loss), grad
+
+    def _final_states(self, caches):
+        """Each layer's state after the last step (one direction)."""
+        return [self.cell.final_state(layer_caches[0][1])
+                for layer_caches, _ in caches]
+
+    def _loss_grad_state(self, params, X, y, sample_weight, alpha, dropout, lengths,
+                         step_weight, state0=None, S=None, want_state=False):
+        """loss_and_grad, from initial states ``state0``, normalised by ``S``
+        (default: the batch's weight), also returning the final states."""
         W = self.unpack(params)
         H, D, K = self.hidden_size, self.n_directions, self.n_outputs
         T, N, _ = X.shape
-        feat, caches, z = self._forward(params, X, dropout, lengths)
+        feat, caches, z = self._forward(params, X, dropout, lengths, state0)
         steps = _Steps(T, N, lengths)
 
         w = np.ones(N, dtype=params.dtype) if sample_weight is None else sample_weight
-        S = w.sum()
+        if S is None:
+            S = w.sum()
         # one row per (step,) sequence; every step of sequence i weighs w_i
         z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
         w2 = w
@@ -344,7 +428,14 @@ class RNNNetwork:
             pw = np.where(self.penalised, params, 0)
             loss += 0.5 * alpha * np.dot(pw, pw) / S
             grad += (alpha / S) * pw
-        return float(loss), grad
+        return float(loss), grad, self._final_states(caches) if want_state else None
+
+
+def _select_rows(state, rows):
+    """A cell state (array, or tuple of arrays) for the sequences ``rows``."""
+    if isinstance(state, tuple):
+        return tuple(part[rows] for part in state)
+    return state[rows]
 
 
 class SequenceDropout:

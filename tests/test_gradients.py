@@ -208,3 +208,28 @@ def test_duplicates_merge_into_weights_and_padding_is_not_content():
         np.testing.assert_array_equal(x[:L], y[:L])
     zero = _merge_duplicates(dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])), False)
     assert len(zero["rows"]) == 3
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_truncated_bptt_with_one_window_is_full_bptt(cell, return_sequences):
+    """The window machinery (states, S, penalty) with k >= T is exact BPTT."""
+    rng = np.random.RandomState(2)
+    net = RNNNetwork(cell, 2, 3, 2, "softmax", "tanh", 2, False, return_sequences,
+                     dropout=0.3)
+    params = net.init_params(rng, np.float64)
+    X = rng.normal(size=(7, 5, 2))
+    y = np.eye(2)[rng.randint(2, size=(7, 5) if return_sequences else 5)]
+    lengths = np.array([7, 2, 5, 7, 1])
+    w = rng.uniform(0.5, 2, size=5)
+    args = (params, X, y, w, 0.3)
+    drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
+    full = net.loss_and_grad(*args, drop, lengths)
+    drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
+    window = net._truncated(*args, drop, lengths, None, 7)
+    assert window[0] == pytest.approx(full[0], rel=1e-12)
+    np.testing.assert_allclose(window[1], full[1], rtol=1e-10, atol=1e-14)
+    # and bptt_steps >= T leaves loss_and_grad on its full path
+    drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
+    same = net.loss_and_grad(*args, drop, lengths, bptt_steps=7)
+    np.testing.assert_array_equal(same[1], full[1])

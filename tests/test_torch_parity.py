@@ -171,3 +171,57 @@ def test_pytorch_weights_as_weights_init_reproduce_pytorch():
         _, (h_n, _) = lstm(torch.tensor(X))
         z = head(torch.cat([h_n[-2], h_n[-1]], dim=1)).numpy().ravel()
     np.testing.assert_allclose(est.predict(X), z, rtol=1e-9, atol=1e-11)
+
+
+# ------------------------------------------------------------ truncated BPTT
+
+def _detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def _torch_truncated(net, params, X, y, w, lengths, k):
+    """Loss and gradients of truncated BPTT in torch: each sequence alone, in
+    windows of k steps, the state detached between windows (squared error)."""
+    rnn, head = _torch_model(net, net.unpack(params), torch.float64)
+    S, K = w.sum(), net.n_outputs
+    total = 0.0
+    for i, L in enumerate(lengths):
+        x = torch.tensor(X[i : i + 1, :L])
+        state = None
+        for s in range(0, L, k):
+            out, state = rnn(x[:, s : s + k], state)
+            z = head(out)
+            if net.return_sequences:
+                target = torch.tensor(y[i : i + 1, s : min(s + k, L)])
+                total = total + w[i] * ((z - target) ** 2).sum() / (2 * S * K)
+            elif s + k >= L:  # the window with the sequence's last step
+                target = torch.tensor(y[i])
+                total = total + w[i] * ((z[0, -1] - target) ** 2).sum() / (2 * S * K)
+            state = _detach(state)
+    total.backward()
+    grads = {name: p.grad.numpy() for name, p in rnn.named_parameters()}
+    grads.update({"head." + name: p.grad.numpy() for name, p in head.named_parameters()})
+    return total.item(), grads
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_truncated_bptt_equals_pytorch_with_detached_states(cell, return_sequences):
+    T, N, F, H, K = 11, 6, 2, 4, 2
+    rng = np.random.RandomState(5)
+    net = RNNNetwork(cell, F, H, K, "identity", "tanh", 2, False, return_sequences)
+    params = net.init_params(rng, np.float64)
+    X = rng.normal(size=(N, T, F))
+    y = rng.normal(size=(N, T, K) if return_sequences else (N, K))
+    w = rng.uniform(0.5, 2.0, size=N)
+    X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
+    y_ours = np.ascontiguousarray(y.transpose(1, 0, 2)) if return_sequences else y
+    for lengths in (np.full(N, T), np.array([11, 3, 7, 4, 9, 1])):
+        for k in (1, 3, 4):
+            loss, grad = net.loss_and_grad(params, X_tm, y_ours, w, 0.0, None,
+                                           lengths, bptt_steps=k)
+            ref_loss, ref = _torch_truncated(net, params, X, y, w, lengths, k)
+            assert loss == pytest.approx(ref_loss, rel=1e-10)
+            for name, g in net.unpack(grad).items():
+                np.testing.assert_allclose(g, ref[name], rtol=1e-8, atol=1e-12,
+                                           err_msg=f"{name}, k={k}")

@@ -456,3 +456,42 @@ def test_float32_end_to_end(cell, monkeypatch):
     # float64 stays the default for float64 input
     assert RNNRegressor(cell=cell, hidden_size=3, max_iter=1).fit(seqs, y)._params.dtype \
         == np.float64
+
+
+# ----------------------------------------------------------- truncated BPTT
+
+def test_bptt_steps_at_least_the_length_is_full_bptt():
+    seqs, y = ragged()
+    params = dict(cell="lstm", num_layers=2, hidden_size=4, max_iter=3, random_state=0)
+    full = RNNRegressor(**params).fit(seqs, y)
+    same = RNNRegressor(bptt_steps=8, **params).fit(seqs, y)
+    np.testing.assert_array_equal(full._params, same._params)
+    cut = RNNRegressor(bptt_steps=3, **params).fit(seqs, y)
+    assert not np.array_equal(full._params, cut._params)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_truncated_bptt_learns_long_sequences(solver):
+    """Next-value prediction of a noisy sine, T = 400, windows of 25 steps."""
+    rng = np.random.RandomState(0)
+    t = np.arange(401)
+    phase = rng.uniform(0, 2 * np.pi, size=(40, 1))
+    wave = np.sin(0.3 * t + phase) + 0.05 * rng.normal(size=(40, 401))
+    X, Y = wave[:, :-1, None], wave[:, 1:]
+    est = RNNRegressor(cell="gru", hidden_size=8, return_sequences=True, bptt_steps=25,
+                       solver=solver, learning_rate_init=0.02, max_iter=40,
+                       random_state=0).fit(X, Y)
+    assert est.score(X, Y) > 0.9
+    if solver == "adam":
+        assert est.loss_curve_[-1] < 0.2 * est.loss_curve_[0]
+
+
+def test_bptt_steps_needs_one_direction():
+    X, y = sequences()
+    est = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(X, y)
+    before = est.predict(X)
+    est.set_params(bidirectional=True, bptt_steps=3, warm_start=True)
+    with pytest.raises(ValueError, match=r"bptt_steps=3 \(truncated BPTT\) needs "
+                       "bidirectional=False"):
+        est.fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), before)
