@@ -23,11 +23,14 @@ from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import check_X, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
-#: n_gates * hidden_size * directions), holds at most this many numbers (16 MB
-#: in float64), so predict's memory does not grow with n_samples; 2**21 was
-#: the fastest of 2**15..2**23 for rnn/lstm/gru on configs A-C (1.0-1.9x
-#: faster than 2**23 for lstm)
-PREDICT_ELEMENTS = 2**21
+#: n_gates * hidden_size * directions), holds about this many numbers (64 MB
+#: in float64), so predict's memory does not grow with n_samples; chunks hold
+#: at least PREDICT_MIN_CHUNK sequences (fewer make the time loop's per-step
+#: overhead dominate). Measured (lstm/gru, float32, benchmarks' configs A-D,
+#: predict keeping no backward caches): 2**23 fastest or within 10% on A-C,
+#: and 2.1x faster than 2**21 on D (T=200, H=256, 10 sequences per chunk)
+PREDICT_ELEMENTS = 2**23
+PREDICT_MIN_CHUNK = 64
 
 #: Attributes shared by both estimators' docstrings
 ATTRIBUTES_FEATURES_DOC = """\
@@ -861,7 +864,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _output(self, X, lengths):
         """Output activations of validated, batch-first X; NaN at padded steps."""
         X = X.astype(self._params.dtype, copy=False)
-        chunk = max(1, PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
+        chunk = max(PREDICT_MIN_CHUNK,
+                    PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
         outs = []
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)

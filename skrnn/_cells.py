@@ -64,7 +64,7 @@ class ElmanCell:
             )
         self.activation = activation
 
-    def forward(self, XW, W_hh, b_hh, state0=None):
+    def forward(self, XW, W_hh, b_hh, state0=None, train=True):
         """Run the recurrence over all steps.
 
         Parameters
@@ -77,6 +77,9 @@ class ElmanCell:
         state0 : ndarray of shape (N, H) or None
             Initial state h_{-1} (truncated BPTT carries it from the previous
             window; no gradient flows back into it); None is zeros.
+        train : bool
+            False in predict: a cell may then keep less for backward (the
+            Elman cell keeps nothing more than its states anyway).
 
         Returns
         -------
@@ -265,25 +268,30 @@ class LSTMCell:
         scale = self._scale(H, W_ih.dtype)
         return W_ih[perm] * scale[:, None], (b_ih + b_hh)[perm] * scale, perm
 
-    def forward(self, XW, W_hh, b_hh, state0=None):
+    def forward(self, XW, W_hh, b_hh, state0=None, train=True):
         """XW from ``input_layout`` (order i, f, o, g, scaled, both biases in);
-        ``state0`` is (h_{-1}, c_{-1}) or None (zeros)."""
+        ``state0`` is (h_{-1}, c_{-1}) or None (zeros). With ``train=False``
+        (predict) the cell states are not kept for backward: two rolling
+        buffers instead of (T, N, H) arrays."""
         T, N, H4 = XW.shape
         H = H4 // 4
         perm = self._perm(H)
         scale = self._scale(H, XW.dtype)
         A = XW  # pre-activations, then activations, in place: (T, N, 4H)
         W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
-        C = np.empty((T, N, H), dtype=XW.dtype)  # cell states
-        TC = np.empty_like(C)  # tanh(c_t)
-        hs = np.empty_like(C)
+        C = np.empty((T if train else 2, N, H), dtype=XW.dtype)  # cell states
+        TC = np.empty((T if train else 1, N, H), dtype=XW.dtype)  # tanh(c_t)
+        hs = np.empty((T, N, H), dtype=XW.dtype)
         step = np.empty((N, H4), dtype=XW.dtype)
         ig = np.empty((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
             h0, c0 = (None, None) if state0 is None else state0
             for t in range(T):
                 a = A[t]
-                h_prev, c_prev = (hs[t - 1], C[t - 1]) if t else (h0, c0)
+                c_t = C[t] if train else C[t & 1]
+                tc_t = TC[t] if train else TC[0]
+                h_prev, c_prev = (hs[t - 1], C[t - 1] if train else C[(t - 1) & 1]) \
+                    if t else (h0, c0)
                 if h_prev is not None:
                     np.matmul(h_prev, W_hhT, out=step)
                     a += step
@@ -292,19 +300,20 @@ class LSTMCell:
                 g *= 2.0
                 g -= 1.0
                 if c_prev is not None:
-                    np.multiply(f, c_prev, out=C[t])
+                    np.multiply(f, c_prev, out=c_t)
                     np.multiply(i, g, out=ig)
-                    C[t] += ig
+                    c_t += ig
                 else:  # c_{-1} = 0
-                    np.multiply(i, g, out=C[t])
-                _tanh(C[t], TC[t])
-                np.multiply(o, TC[t], out=hs[t])
+                    np.multiply(i, g, out=c_t)
+                _tanh(c_t, tc_t)
+                np.multiply(o, tc_t, out=hs[t])
         return hs, (A, C, TC, hs, state0)
 
     @staticmethod
     def final_state(cache):
         """(h, c) after the last step, to start the next window from."""
-        return cache[3][-1].copy(), cache[1][-1].copy()
+        hs, C = cache[3], cache[1]
+        return hs[-1].copy(), (C[-1] if len(C) == len(hs) else C[(len(hs) - 1) & 1]).copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
         A, C, TC, hs, state0 = cache
@@ -395,8 +404,9 @@ class GRUCell:
     def __init__(self, activation=None):
         self.activation = activation  # unused: the GRU's nonlinearities are fixed
 
-    def forward(self, XW, W_hh, b_hh, state0=None):
-        """``state0``: h_{-1} (N, H) or None (zeros)."""
+    def forward(self, XW, W_hh, b_hh, state0=None, train=True):
+        """``state0``: h_{-1} (N, H) or None (zeros); ``train=False``: keep
+        no per-step recurrent projections for backward (predict)."""
         T, N, H3 = XW.shape
         H = H3 // 3
         A = XW  # from input_layout; overwritten: r, z, n activations
@@ -405,15 +415,16 @@ class GRUCell:
         s_tanh = SCALE[A.dtype][1]
         scale = self._scale(H, A.dtype)
         b_n = b_hh[2 * H :] * s_tanh
-        HH = np.empty_like(A)  # (h_{t-1} @ W_hh.T + b_hh) * scale; n part kept
-        HH[0, :, 2 * H :] = b_n  # h_{-1} = 0
+        # (h_{t-1} @ W_hh.T + b_hh) * scale, kept for backward when training
+        HH = np.empty_like(A) if train else np.empty((1,) + A.shape[1:], A.dtype)
+        HH[0, :, 2 * H :] = b_n  # h_{-1} = 0 (overwritten if state0 is given)
         HH[0, :, : 2 * H] = 0
         W_hhT = W_hh.T * scale
         hs = np.empty((T, N, H), dtype=XW.dtype)
         tmp = np.empty((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
             for t in range(T):
-                a, hh = A[t], HH[t]
+                a, hh = A[t], HH[t if train else 0]
                 rz, n = a[:, : 2 * H], a[:, 2 * H :]
                 h_prev = hs[t - 1] if t else state0
                 if h_prev is not None:

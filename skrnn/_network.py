@@ -166,7 +166,7 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X, dropout=None, lengths=None, state0=None):
+    def _forward(self, params, X, dropout=None, lengths=None, state0=None, train=True):
         """Run the layers on time-major X (T, N, F).
 
         ``lengths`` (N,) gives each sequence's number of valid steps (padding
@@ -205,7 +205,7 @@ class RNNNetwork:
                 XW += b_in
                 hs, cache = self.cell.forward(
                     XW, W["weight_hh" + sfx], W["bias_hh" + sfx],
-                    None if state0 is None else state0[layer],
+                    None if state0 is None else state0[layer], train,
                 )
                 if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
@@ -239,7 +239,7 @@ class RNNNetwork:
         Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``
         (values at padded steps are meaningless).
         """
-        _, _, z = self._forward(params, X, lengths=lengths)
+        _, _, z = self._forward(params, X, lengths=lengths, train=False)
         return _activate(z, self.out_activation)
 
     # ------------------------------------------------------------ loss & grad

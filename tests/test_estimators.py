@@ -521,6 +521,9 @@ def test_predict_in_chunks_equals_one_pass(monkeypatch):
     whole = est.predict(X)
     # chunks of 3 sequences: 6 steps x 5 units x 3 sequences = 90 numbers
     monkeypatch.setattr(base, "PREDICT_ELEMENTS", 90)
+    monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 1)
+    np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
+    monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 7)  # the floor wins: 8 chunks
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
 
 
