@@ -23,13 +23,14 @@ from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import check_X, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
-#: n_gates * hidden_size * directions), holds about this many numbers (64 MB
+#: n_gates * hidden_size * directions), holds about this many numbers (32 MB
 #: in float64), so predict's memory does not grow with n_samples; chunks hold
 #: at least PREDICT_MIN_CHUNK sequences (fewer make the time loop's per-step
-#: overhead dominate). Measured (lstm/gru, float32, benchmarks' configs A-D,
-#: predict keeping no backward caches): 2**23 fastest or within 10% on A-C,
-#: and 2.1x faster than 2**21 on D (T=200, H=256, 10 sequences per chunk)
-PREDICT_ELEMENTS = 2**23
+#: overhead dominate: config D, 10 sequences per chunk, was 2x slower).
+#: Measured for rnn/lstm/gru x float32/float64 on the benchmarks' configs A-D,
+#: predict keeping no backward caches, 2**20..2**23: 2**22 is the fastest or
+#: within 10% everywhere (2**23 is 2.5x slower for float64 rnn on config A).
+PREDICT_ELEMENTS = 2**22
 PREDICT_MIN_CHUNK = 64
 
 #: Attributes shared by both estimators' docstrings
