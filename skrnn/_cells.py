@@ -453,13 +453,25 @@ class GRUCell:
         A, HH, hs, s_tanh, h0 = cache
         T, N, H = hs.shape
         r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
-        first = np.zeros_like(hs[:1]) if h0 is None else h0[None]
-        h_prev = np.concatenate([first, hs[:-1]])
-        Dn = (1 - z) * (1 - n * n)
-        Dz = (h_prev - n) * z * (1 - z)
-        Dr = HH[:, :, 2 * H :] * (r * (1 - r) / s_tanh)  # hh_n unscaled
+        # factors for all steps, in place (memory-bound passes over (T, N, H))
         Rn = np.ascontiguousarray(r)
         Z = np.ascontiguousarray(z)
+        OZ = np.subtract(1, Z)
+        Dn = np.multiply(n, n)  # (1 - z) (1 - n^2)
+        np.subtract(1, Dn, out=Dn)
+        Dn *= OZ
+        Dz = np.negative(n)  # (h_{t-1} - n) z (1 - z)
+        Dz[1:] += hs[:-1]
+        if h0 is not None:
+            Dz[0] += h0
+        Dz *= Z
+        Dz *= OZ
+        Dr = np.subtract(1, Rn)  # hh_n r (1 - r), hh_n unscaled
+        Dr *= Rn
+        Dr *= HH[:, :, 2 * H :]
+        if s_tanh != 1:
+            Dr *= 1 / s_tanh
+        del OZ
         dG = np.empty_like(A)  # gradient w.r.t. hh_t's pre-activations
         dXn = np.empty((T, N, H), dtype=A.dtype)  # da_n
         dh = np.zeros((N, H), dtype=A.dtype)
@@ -478,7 +490,7 @@ class GRUCell:
                 np.multiply(dh, Z[t], out=tmp)
                 np.matmul(g, W_hh, out=dh)
                 dh += tmp
-        dXW = dG.copy()
+        dXW = dG.copy()  # but the n block: da_n, not da_n * r
         dXW[:, :, 2 * H :] = dXn
         dW_hh = dG[1:].reshape(-1, 3 * H).T @ hs[:-1].reshape(-1, H)
         if h0 is not None:
