@@ -70,6 +70,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
 from skrnn import RNNClassifier
+from skrnn.__main__ import _sizes  # the demo's --sizes parser
 from skrnn.datasets import load_digits_sequences
 
 try:
@@ -192,16 +193,6 @@ def run(search, X_train, y_train, X_test, y_test):
     best = search.best_estimator_
     epochs = best.n_iter_ if hasattr(best, "n_iter_") else len(best.history)
     return seconds, size, search.score(X_test, y_test), epochs
-
-
-def _sizes(text):
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like 8,16,32, got {text!r}")
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
-    return sizes
 
 
 def _load():

@@ -26,7 +26,8 @@ from ._validation import check_X, valid_steps
 #: n_gates * hidden_size * directions), holds about this many numbers (32 MB
 #: in float64), so predict's memory does not grow with n_samples; chunks hold
 #: at least PREDICT_MIN_CHUNK sequences (fewer make the time loop's per-step
-#: overhead dominate: config D, 10 sequences per chunk, was 2x slower).
+#: overhead dominate: config D, 10 sequences per chunk, was 2x slower) as long
+#: as that stays within 4x the budget (very long sequences: T = 10,000).
 #: Measured for rnn/lstm/gru x float32/float64 on the benchmarks' configs A-D,
 #: predict keeping no backward caches, 2**20..2**23: 2**22 is the fastest or
 #: within 10% everywhere (2**23 is 2.5x slower for float64 rnn on config A).
@@ -865,8 +866,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _output(self, X, lengths):
         """Output activations of validated, batch-first X; NaN at padded steps."""
         X = X.astype(self._params.dtype, copy=False)
-        chunk = max(PREDICT_MIN_CHUNK,
-                    PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width))
+        fits = PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width)
+        # at least PREDICT_MIN_CHUNK sequences, unless that is over 4x the budget
+        chunk = max(1, fits, min(PREDICT_MIN_CHUNK, 4 * fits))
         outs = []
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)

@@ -525,6 +525,8 @@ def test_predict_in_chunks_equals_one_pass(monkeypatch):
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
     monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 7)  # the floor wins: 8 chunks
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
+    monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 50)  # capped at 4x: 12 a chunk
+    np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
 
 
 def test_dropout_needs_a_stochastic_solver():
