@@ -161,7 +161,7 @@ PARAMETERS_DOC = """\
         Hold out ``validation_fraction`` of the sequences (stratified for
         single-label classifiers without ``return_sequences``), score them
         after every epoch with ``score`` (R^2 or accuracy, weighted by
-        ``sample_weight``), stop when the score has not improved by ``tol``
+        ``sample_weight``, times ``class_weight`` for the classifier), stop when the score has not improved by ``tol``
         for ``n_iter_no_change`` epochs, and restore the weights of the best
         epoch. sgd and adam only (ignored by lbfgs), not in ``partial_fit``.
     validation_fraction : float, default=0.1

@@ -26,7 +26,8 @@ CLASS_WEIGHT_DOC = """
         ``n_samples / (n_classes * np.bincount(y))``, which counts every
         valid time step with ``return_sequences``. Multiplies
         ``sample_weight``. For multilabel y, a list of dicts, one per label.
-        ``score`` (and early stopping's validation score) is not weighted.
+        ``score`` is not weighted by it; early stopping's validation score
+        is (with "balanced", it stops on balanced accuracy).
 
 """
 

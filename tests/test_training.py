@@ -495,3 +495,15 @@ def test_bptt_steps_needs_one_direction():
                        "bidirectional=False"):
         est.fit(X, y)
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_early_stopping_scores_with_the_class_weights(monkeypatch):
+    rec = Recorder(monkeypatch)
+    X, y = labelled(n=120)
+    clf = RNNClassifier(hidden_size=3, early_stopping=True, validation_fraction=0.25,
+                        class_weight={"up": 4.0}, max_iter=2, random_state=0).fit(X, y)
+    part = rec.parts[-1]
+    labels = clf.classes_[part["Y"][:, 0].astype(int)]
+    w = np.where(labels == "up", 4.0, 1.0)
+    assert clf.best_validation_score_ == pytest.approx(
+        np.average(clf.predict(part["X"]) == labels, weights=w))
