@@ -27,7 +27,9 @@ from ._validation import check_X, valid_steps
 #: in float64), so predict's memory does not grow with n_samples; chunks hold
 #: at least PREDICT_MIN_CHUNK sequences (fewer make the time loop's per-step
 #: overhead dominate: config D, 10 sequences per chunk, was 2x slower) as long
-#: as that stays within 4x the budget (very long sequences: T = 10,000).
+#: as that stays within 4x the budget; longer sequences (T = 10,000) run
+#: PREDICT_MIN_CHUNK at a time in windows of steps carrying the state (one
+#: direction; a bidirectional network needs whole sequences).
 #: Measured for rnn/lstm/gru x float32/float64 on the benchmarks' configs A-D,
 #: predict keeping no backward caches, 2**20..2**23: 2**22 is the fastest or
 #: within 10% everywhere (2**23 is 2.5x slower for float64 rnn on config A).
@@ -867,14 +869,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """Output activations of validated, batch-first X; NaN at padded steps."""
         X = X.astype(self._params.dtype, copy=False)
         fits = PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width)
-        # at least PREDICT_MIN_CHUNK sequences, unless that is over 4x the budget
-        chunk = max(1, fits, min(PREDICT_MIN_CHUNK, 4 * fits))
+        window = None
+        if fits >= PREDICT_MIN_CHUNK or self._net.n_directions > 1:
+            # at least PREDICT_MIN_CHUNK sequences, unless over 4x the budget
+            chunk = max(1, fits, min(PREDICT_MIN_CHUNK, 4 * fits))
+        else:  # long sequences: PREDICT_MIN_CHUNK of them, in windows of steps
+            chunk = PREDICT_MIN_CHUNK
+            window = max(1, PREDICT_ELEMENTS // (chunk * self._net.step_width))
         outs = []
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)
             T, L = _batch_steps(lengths, idx, X.shape[1])
             out = self._net.predict(
-                self._params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L
+                self._params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L,
+                window,
             )
             if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding
                 out = out.transpose(1, 0, 2)

@@ -233,13 +233,38 @@ class RNNNetwork:
         logits = feat @ W["head.weight"].T + W["head.bias"]
         return feat, caches, logits
 
-    def predict(self, params, X, lengths=None):
+    def predict(self, params, X, lengths=None, window=None):
         """Output activations for time-major X (T, N, F), without dropout.
 
         Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``
-        (values at padded steps are meaningless).
+        (values at padded steps are meaningless). With ``window`` (one
+        direction only), run windows of that many steps, each from the states
+        the previous one ended in: the same numbers, with memory growing with
+        the window instead of T (very long sequences).
         """
-        _, _, z = self._forward(params, X, lengths=lengths, train=False)
+        T, N, _ = X.shape
+        if window is None or window >= T or self.n_directions > 1:
+            _, _, z = self._forward(params, X, lengths=lengths, train=False)
+            return _activate(z, self.out_activation)
+        W = self.unpack(params)
+        last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1
+        feat = None if self.return_sequences else np.empty(
+            (N, self.hidden_size), dtype=params.dtype)
+        zs, state = [], None
+        for s in range(0, T, window):
+            # every sequence runs every window: steps past a sequence's end are
+            # padding, whose states are never read
+            _, caches, z = self._forward(params, X[s : s + window], state0=state,
+                                         train=False)
+            state = self._final_states(caches)
+            if self.return_sequences:
+                zs.append(z)
+            else:  # the sequences whose last step is in this window
+                ends = (last >= s) & (last < s + window)
+                top = caches[-1][0][0][2]  # top layer's states in this window
+                feat[ends] = top[last[ends] - s, np.flatnonzero(ends)]
+        z = np.concatenate(zs) if self.return_sequences else (
+            feat @ W["head.weight"].T + W["head.bias"])
         return _activate(z, self.out_activation)
 
     # ------------------------------------------------------------ loss & grad

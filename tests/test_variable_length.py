@@ -273,3 +273,29 @@ def test_padding_matches_pytorch_pack_padded_sequence(cell, bidirectional):
     for name, g in grads.items():
         np.testing.assert_allclose(ours[name], g, rtol=0, atol=1e-9 * np.abs(g).max(),
                                    err_msg=name)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_predict_in_time_windows_equals_one_pass(cell, return_sequences, monkeypatch):
+    """Long sequences predict in windows of steps carrying the state: same numbers."""
+    import skrnn._base as base
+
+    seqs, y = ragged(n=30)
+    target = [np.cumsum(s[:, 0]) for s in seqs] if return_sequences else y
+    est = RNNRegressor(cell=cell, num_layers=2, hidden_size=4, max_iter=2,
+                       return_sequences=return_sequences, random_state=0).fit(seqs, target)
+    whole = est.predict(seqs)
+    calls = []
+    real = est._net.predict
+
+    def spy(params, X, lengths=None, window=None):
+        calls.append(window)
+        return real(params, X, lengths, window)
+
+    monkeypatch.setattr(est._net, "predict", spy)
+    monkeypatch.setattr(base, "PREDICT_ELEMENTS", 40)  # < 1 sequence of 8 steps
+    monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 7)
+    windowed = est.predict(seqs)
+    assert calls and all(w is not None and w < 8 for w in calls)  # windows were used
+    np.testing.assert_allclose(windowed, whole, rtol=1e-12, atol=1e-14)
