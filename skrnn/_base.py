@@ -163,9 +163,9 @@ PARAMETERS_DOC = """\
         Hold out ``validation_fraction`` of the sequences (stratified for
         single-label classifiers without ``return_sequences``), score them
         after every epoch with ``score`` (R^2 or accuracy, weighted by
-        ``sample_weight``, times ``class_weight`` for the classifier), stop when the score has not improved by ``tol``
-        for ``n_iter_no_change`` epochs, and restore the weights of the best
-        epoch. sgd and adam only (ignored by lbfgs), not in ``partial_fit``.
+        ``sample_weight``, times ``class_weight`` for the classifier), stop
+        when the score has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch. sgd and adam only (ignored by lbfgs), not in ``partial_fit``.
     validation_fraction : float, default=0.1
         Share of the sequences held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -307,6 +307,13 @@ def _merge_duplicates(data, keep_order):
         merged["sw"] = weight[groups].astype(X.dtype)
     merged["keys"] = digest[order, 0]
     return merged
+
+
+def _sequences_seen(data):
+    """Training sequences counted by weight: an int when the weights are."""
+    sw = data["sw"]
+    total = len(data["rows"]) if sw is None else float(sw.sum())
+    return int(total) if total == int(total) else total
 
 
 def _warn_diverged(solver, where, loss, est):
@@ -646,7 +653,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _fit_lbfgs(self, data):
         net, params, alpha = self._net, self._params, self.alpha
         sw, lengths = data["sw"], data["lengths"]
-        n_samples = len(data["rows"])
         T, L = _batch_steps(lengths, slice(None), data["X"].shape[1])
         X_tm, Y_tm, step_tm = _batch(data, slice(None), T)
         best = {"loss": np.inf, "params": params.copy()}
@@ -692,8 +698,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
         self.n_iter_ = min(int(res.nit), self.max_iter)
-        total = n_samples if sw is None else float(sw.sum())
-        self.t_ = (int(total) if total == int(total) else total) * int(res.nfev)
+        self.t_ = _sequences_seen(data) * int(res.nfev)
         self.loss_ = float(best["loss"])
 
     def _fit_stochastic(self, data, validation, rng, incremental):
@@ -712,8 +717,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         opt = self._optimizer
         sw, lengths = data["sw"], data["lengths"]
         n_samples = len(data["rows"])
-        total_weight = n_samples if sw is None else float(sw.sum())
-        seen = int(total_weight) if total_weight == int(total_weight) else total_weight
+        seen = _sequences_seen(data)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
@@ -776,7 +780,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
                 self.n_iter_ += 1
                 self.t_ += seen
-                self.loss_ = accumulated / total_weight
+                self.loss_ = accumulated / seen
                 self.loss_curve_.append(self.loss_)
                 if early_stopping:
                     score = self._validation_score(validation)

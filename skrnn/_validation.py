@@ -206,7 +206,7 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths
     else:
         _check_per_step(y, n_timesteps, (2, 3), "(n_samples, n_timesteps) or "
                         "(n_samples, n_timesteps, n_outputs)")
-    _check_length(y, n_samples)
+    _check_length(y.shape[0], n_samples)
     if padded:
         valid = valid_steps(lengths, len(y), n_timesteps)
         y3 = y.reshape(y.shape[0], n_timesteps, -1)
@@ -244,7 +244,7 @@ def check_y_classification(estimator, y, n_samples, n_timesteps=None, lengths=No
             )
     else:
         _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
-    _check_length(y, n_samples)
+    _check_length(y.shape[0], n_samples)
     return y
 
 
@@ -255,11 +255,10 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
     (or padded to n_timesteps), or an (n, n_timesteps) array. Labels at
     padded steps are never read.
     """
-    rows = None
     if isinstance(y, (list, tuple)) and any(
         not isinstance(v, (numbers.Number, str)) for v in y
     ):
-        _check_length(np.empty(len(y)), n_samples)
+        _check_length(len(y), n_samples)
         rows = []
         for i, yi in enumerate(y):
             yi = np.asarray(yi)
@@ -275,7 +274,7 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y",
                         ensure_all_finite=False)
         _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
-        _check_length(y, n_samples)
+        _check_length(y.shape[0], n_samples)
         y = y[valid_steps(lengths, n_samples, n_timesteps)]
     missing = (
         ~np.isfinite(y) if y.dtype.kind == "f"
@@ -284,8 +283,9 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
     )
     if missing.any():
         k = np.flatnonzero(missing)[0]
-        i = np.searchsorted(np.cumsum(lengths), k, side="right")
-        t = k - (np.cumsum(lengths)[i - 1] if i else 0)
+        ends = np.cumsum(lengths)  # flat index where each sequence's labels end
+        i = np.searchsorted(ends, k, side="right")
+        t = k - (ends[i - 1] if i else 0)
         raise ValueError(
             f"y contains {y[k]} at sequence {i}, time step {t}, which is a valid "
             f"step of X (that sequence has {lengths[i]} steps)."
@@ -301,9 +301,9 @@ def _check_per_step(y, n_timesteps, ndims, expected):
         )
 
 
-def _check_length(y, n_samples):
-    if y.shape[0] != n_samples:
+def _check_length(n_rows, n_samples):
+    if n_rows != n_samples:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: X has {n_samples} "
-            f"sequences, y has {y.shape[0]} rows."
+            f"sequences, y has {n_rows} rows."
         )
