@@ -11,8 +11,9 @@ needs no extra pass)::
 so a cell's time loop holds only what depends on the previous step: one
 ``(N, H) @ (H, n_gates * H)`` GEMM plus a few elementwise calls. Backward returns
 the gradient with respect to ``XW`` for all steps at once, from which the caller
-forms ``dW_ih``, ``db_ih`` and the input gradient with one GEMM each; the cell
-forms ``dW_hh`` the same way, after its loop.
+forms ``dW_ih`` and ``db_ih`` (one GEMM against the input with a column of
+ones) and the input gradient; the cell forms ``dW_hh`` the same way, after
+its loop, and ``db_hh`` only where it differs from ``db_ih`` (the GRU's).
 
 Shapes: ``T`` time steps, ``N`` sequences, ``H`` hidden units. All arrays are
 time-major and C-contiguous; weights follow PyTorch's layout
@@ -125,7 +126,9 @@ class ElmanCell:
         -------
         dXW : ndarray of shape (T, N, H)
         dW_hh : ndarray of shape (H, H)
-        db_hh : ndarray of shape (H,)
+        db_hh : ndarray of shape (H,) or None
+            None when b_hh enters like b_ih (here, and in the LSTM): its
+            gradient is then db_ih, which the caller forms from dXW anyway.
         """
         hs, h0 = cache
         T, N, H = hs.shape
@@ -148,8 +151,7 @@ class ElmanCell:
         dW_hh = da[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H)
         if h0 is not None:
             dW_hh += da[0].T @ h0
-        db_hh = da.sum(axis=(0, 1))
-        return da, dW_hh, db_hh
+        return da, dW_hh, None  # db_hh = sum_t da_t = db_ih: the caller has it
 
 
 def _relu_inplace(x):
@@ -248,10 +250,23 @@ class LSTMCell:
 
     @staticmethod
     def _scale(H, dtype):
-        """Factors on the internal pre-activations: one sigmoid serves all
-        four gates, with tanh(g) = 2 sigmoid(2g) - 1 (see SCALE)."""
+        """Factors on the internal pre-activations: one activation call
+        serves all four gates (see ``_activation`` and SCALE)."""
         s = SCALE[np.dtype(dtype)][0]
         return np.repeat(np.array([s, 2 * s], dtype=dtype), [3 * H, H])
+
+    @staticmethod
+    def _activation(H, dtype):
+        """``(act, mul, add)``: ``act(a) * mul + add`` maps the scaled
+        pre-activations (``_scale``) to i, f, o, g in place. float32: act is
+        np.tanh, sigmoid(x) = 0.5 tanh(x/2) + 0.5 and g = tanh(g) itself;
+        float64: act is the exp-form sigmoid, g = 2 sigmoid(2g) - 1."""
+        if np.dtype(dtype) == np.float32:
+            mul, add, act = (0.5, 1.0), (0.5, 0.0), np.tanh
+        else:
+            mul, add, act = (1.0, 2.0), (0.0, -1.0), _sigmoid_neg
+        mul, add = (np.repeat(np.array(v, dtype=dtype), [3 * H, H]) for v in (mul, add))
+        return (lambda a: act(a, out=a)) if act is np.tanh else act, mul, add
 
     def input_layout(self, W_ih, b_ih, b_hh):
         """The projection the loop wants, made by the caller's one GEMM.
@@ -284,6 +299,7 @@ class LSTMCell:
         hs = np.empty((T, N, H), dtype=XW.dtype)
         step = np.empty((N, H4), dtype=XW.dtype)
         ig = np.empty((N, H), dtype=XW.dtype)
+        act, mul, add = self._activation(H, XW.dtype)
         with np.errstate(over="ignore"):
             h0, c0 = (None, None) if state0 is None else state0
             for t in range(T):
@@ -295,10 +311,10 @@ class LSTMCell:
                 if h_prev is not None:
                     np.matmul(h_prev, W_hhT, out=step)
                     a += step
-                _sigmoid_scaled(a)
+                act(a)  # then the gates' affine maps, over the whole block:
+                a *= mul  # two calls instead of four (two on strided slices)
+                a += add
                 i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-                g *= 2.0
-                g -= 1.0
                 if c_prev is not None:
                     np.multiply(f, c_prev, out=c_t)
                     np.multiply(i, g, out=ig)
@@ -361,7 +377,7 @@ class LSTMCell:
         dW_hh = da[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
         if state0 is not None:
             dW_hh += da[0].T @ state0[0]
-        return da, dW_hh[perm], da.sum(axis=(0, 1))[perm]
+        return da, dW_hh[perm], None  # db_hh = db_ih (see ElmanCell.backward)
 
 
 class GRUCell:

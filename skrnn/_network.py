@@ -201,8 +201,11 @@ class RNNNetwork:
                 W_in, b_in, _ = self.cell.input_layout(
                     W["weight_ih" + sfx], W["bias_ih" + sfx], W["bias_hh" + sfx]
                 )
-                XW = (x.reshape(T * N, -1) @ W_in.T).reshape(T, N, -1)
-                XW += b_in
+                # one GEMM gives x W_in^T + b_in: x with a column of ones
+                # against [W_in, b_in] (no pass over XW for the bias; numpy's
+                # GEMM with one input feature is also 10x slower than with two)
+                x = _with_ones(x)
+                XW = (x @ np.column_stack([W_in, b_in]).T).reshape(T, N, -1)
                 hs, cache = self.cell.forward(
                     XW, W["weight_hh" + sfx], W["bias_hh" + sfx],
                     None if state0 is None else state0[layer], train,
@@ -435,13 +438,16 @@ class RNNNetwork:
                 W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
                 dXW, dW_hh, db_hh = self.cell.backward(cache, W_hh, dh_last, dhs)
                 dXW2 = dXW.reshape(T * N, -1)
-                # dXW's columns are in the cell's internal order (input_layout)
+                # dXW's columns are in the cell's internal order (input_layout);
+                # x's column of ones makes the GEMM's last column db_ih
                 order = self.cell.input_layout(W_ih, None, None)[2]
                 rows = slice(None) if order is None else order
-                G["weight_ih" + sfx][rows] = dXW2.T @ x.reshape(T * N, -1)
+                dWb = dXW2.T @ x
+                G["weight_ih" + sfx][rows] = dWb[:, :-1]
+                G["bias_ih" + sfx][rows] = dWb[:, -1]
                 G["weight_hh" + sfx][...] = dW_hh
-                G["bias_ih" + sfx][rows] = dXW2.sum(axis=0)
-                G["bias_hh" + sfx][...] = db_hh
+                # None: b_hh enters as b_ih does, so their gradients are equal
+                G["bias_hh" + sfx][...] = G["bias_ih" + sfx] if db_hh is None else db_hh
                 if layer > 0:
                     dx = (dXW2 @ W_ih[rows]).reshape(T, N, -1)
                     if direction == 1:
@@ -454,6 +460,14 @@ class RNNNetwork:
             loss += 0.5 * alpha * np.dot(pw, pw) / S
             grad += (alpha / S) * pw
         return float(loss), grad, self._final_states(caches) if want_state else None
+
+
+def _with_ones(x):
+    """(T, N, F) -> (T * N, F + 1): x's rows with a last column of ones."""
+    xa = np.empty((x.shape[0] * x.shape[1], x.shape[2] + 1), dtype=x.dtype)
+    xa[:, :-1] = x.reshape(xa.shape[0], -1)
+    xa[:, -1] = 1
+    return xa
 
 
 def _select_rows(state, rows):
