@@ -1,8 +1,10 @@
 """Small data sets for sequence models, shipped with the package or generated."""
 
+from importlib.resources import files
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
@@ -54,6 +56,49 @@ def load_digits_sequences(*, return_X_y=False):
             "row, 8 time steps of 8 features, pixel values scaled to [0, 1].\n\n"
             + digits.DESCR
         ),
+    )
+
+
+def load_airline():
+    """Box & Jenkins international airline passengers, monthly, 1949-1960.
+
+    The 144 monthly totals of international airline passengers, in
+    thousands, from January 1949 to December 1960: Series G of Box, Jenkins
+    and Reinsel, the classic example of a series with a trend and a seasonal
+    pattern that grows with the level. The numbers ship with the package:
+    nothing is downloaded.
+
+    Returns
+    -------
+    y : :class:`pandas.Series` of shape (144,), float64
+        Named ``"passengers"``, indexed by a :class:`pandas.DatetimeIndex`
+        named ``"month"`` with monthly frequency ``"MS"`` (month start), from
+        1949-01-01 to 1960-12-01. Every call returns a new object.
+
+    References
+    ----------
+    .. [1] G. E. P. Box, G. M. Jenkins and G. C. Reinsel, "Time Series
+       Analysis, Forecasting and Control", 3rd edition, Prentice-Hall, 1994,
+       Series G.
+
+    Examples
+    --------
+    >>> from skrnn.datasets import load_airline
+    >>> y = load_airline()
+    >>> y.shape
+    (144,)
+    >>> y.index.freqstr
+    'MS'
+    >>> y.index[0].date(), float(y.iloc[0])
+    (datetime.date(1949, 1, 1), 112.0)
+    """
+    with (files("skrnn") / "data" / "airline.csv").open("r", encoding="utf-8") as f:
+        frame = pd.read_csv(f, dtype={"month": str, "passengers": np.int64})
+    index = pd.DatetimeIndex(
+        pd.to_datetime(frame["month"], format="%Y-%m"), freq="MS", name="month"
+    )
+    return pd.Series(
+        frame["passengers"].to_numpy(dtype=np.float64), index=index, name="passengers"
     )
 
 
