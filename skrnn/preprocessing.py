@@ -7,8 +7,9 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import FLOATS, _is_sequence_list, check_X
+from ._windows import make_windows
 
-__all__ = ["SequenceScaler"]
+__all__ = ["SequenceScaler", "make_windows"]
 
 
 def _is_constant(var, mean, n_samples):

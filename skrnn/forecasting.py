@@ -1,0 +1,641 @@
+"""Forecasting pandas time series with a recurrent network.
+
+:class:`RNNForecaster` turns a regular time series into sliding windows
+(:func:`skrnn.preprocessing.make_windows`' layout), fits an
+:class:`~skrnn.RNNRegressor` on them, and forecasts the periods after the
+data, indexed like it. :func:`backtest` evaluates a forecaster from rolling
+origins.
+"""
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.metrics import (
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    r2_score,
+    root_mean_squared_error,
+)
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from ._regressor import RNNRegressor
+from ._windows import (
+    _show,
+    check_finite,
+    future_index,
+    numeric_frame,
+    regularize,
+    window_arrays,
+)
+
+__all__ = ["RNNForecaster", "backtest"]
+
+STRATEGIES = ("recursive", "direct")
+
+
+class RNNForecaster(BaseEstimator):
+    """Forecast a time series with a recurrent network on sliding windows.
+
+    ``fit(y, X=None)`` cuts the series ``y`` (a Series, or a DataFrame of
+    several targets) into windows of ``window`` periods, each followed by the
+    values to predict, and fits ``estimator`` on them; ``predict(steps)``
+    forecasts the ``steps`` periods after the end of ``y``, indexed at its
+    frequency (DatetimeIndex, PeriodIndex or integer index).
+
+    Parameters
+    ----------
+    estimator : RNNRegressor or None, default=None
+        The sequence model, cloned at fit; None is ``RNNRegressor()``. Any
+        regressor taking 3-D ``X`` (n_windows, window, n_features) and 1-D or
+        2-D ``y`` works.
+    window : int >= 1, default=12
+        Number of past periods each forecast reads.
+    strategy : {'recursive', 'direct'}, default='recursive'
+        'recursive': the network predicts one period; the prediction is fed
+        back as the newest value to predict the next, for any number of
+        steps. 'direct': one multi-output network predicts ``horizon``
+        periods at once (no feedback of its own errors; ``steps <= horizon``).
+    horizon : int >= 1 or None, default=None
+        Periods the 'direct' network predicts (required there); unused by
+        'recursive'.
+    differentiation : int >= 0 or None, default=None
+        Model the series differenced this many times (1: period-to-period
+        changes; skforecast's parameter); forecasts are integrated back.
+    transformer_y : transformer, 'passthrough' or None, default=None
+        Scaling of the (differenced) targets before windowing, fitted on the
+        training data, inverted on forecasts; None is ``StandardScaler()``,
+        'passthrough' none.
+    transformer_exog : transformer, 'passthrough' or None, default=None
+        The same for exogenous variables.
+    calibration_size : int, float or None, default=None
+        Hold out this many final periods (a float: this fraction of ``y``)
+        to calibrate :meth:`predict_interval`: a copy of the forecaster fitted
+        without them forecasts from every origin in the held-out stretch, and
+        the absolute errors per forecast step are the conformity scores. The
+        returned model is then fitted on all of ``y``. None: no intervals.
+    fill : {'ffill', 'bfill', 'interpolate', 'zero'} or None, default=None
+        How to fill missing periods and NaN in ``y`` and ``X``; None refuses
+        them with an error.
+
+    Attributes
+    ----------
+    estimator_ : fitted estimator
+    transformer_y_, transformer_exog_ : fitted transformers or None
+    freq_ : pandas offset or int
+        The series' frequency (the step, for an integer index).
+    target_names_ : list
+        The target column(s) (a Series' name).
+    exog_names_ : list or None
+        Exogenous columns seen in fit.
+    last_window_ : Series or DataFrame
+        The last ``window + differentiation`` observations: where ``predict``
+        starts from.
+    last_window_exog_ : DataFrame or None
+    calibration_residuals_ : ndarray of shape (n_origins, max_steps, n_targets) or None
+        Out-of-sample errors (truth - forecast) of the calibration copy, NaN
+        where the truth was not available.
+    n_windows_ : int
+        Training windows.
+
+    Notes
+    -----
+    Exogenous variables are covariates known in advance (calendar effects,
+    planned prices): ``fit`` needs them for the periods of ``y``, ``predict``
+    for the forecast periods (:func:`~skrnn.preprocessing.make_windows`
+    describes the layout). A window never contains a target value from after
+    its last period.
+
+    Examples
+    --------
+    >>> from skrnn import RNNRegressor
+    >>> from skrnn.datasets import load_airline
+    >>> from skrnn.forecasting import RNNForecaster
+    >>> y = load_airline()
+    >>> f = RNNForecaster(RNNRegressor(hidden_size=8, max_iter=20, random_state=0),
+    ...                   window=12, differentiation=1).fit(y[:-12])
+    >>> f.predict(3).index.strftime("%Y-%m").tolist()
+    ['1960-01', '1960-02', '1960-03']
+    """
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        window=12,
+        strategy="recursive",
+        horizon=None,
+        differentiation=None,
+        transformer_y=None,
+        transformer_exog=None,
+        calibration_size=None,
+        fill=None,
+    ):
+        self.estimator = estimator
+        self.window = window
+        self.strategy = strategy
+        self.horizon = horizon
+        self.differentiation = differentiation
+        self.transformer_y = transformer_y
+        self.transformer_exog = transformer_exog
+        self.calibration_size = calibration_size
+        self.fill = fill
+
+    # ------------------------------------------------------------ parameters
+    def _check_params(self):
+        def is_int(v, minimum):
+            return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+
+        if not is_int(self.window, 1):
+            raise ValueError(f"window must be an integer >= 1, got {self.window!r}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if self.strategy == "direct" and not is_int(self.horizon, 1):
+            raise ValueError(
+                f"strategy='direct' needs horizon, the number of periods the "
+                f"network predicts at once (an integer >= 1); got {self.horizon!r}."
+            )
+        if self.horizon is not None and not is_int(self.horizon, 1):
+            raise ValueError(f"horizon must be None or an integer >= 1, got {self.horizon!r}.")
+        if self.differentiation is not None and not is_int(self.differentiation, 0):
+            raise ValueError(
+                f"differentiation must be None or an integer >= 0, got "
+                f"{self.differentiation!r}."
+            )
+        c = self.calibration_size
+        if c is not None and not (is_int(c, 1) or (isinstance(c, numbers.Real)
+                                                   and not isinstance(c, numbers.Integral)
+                                                   and 0 < c < 1)):
+            raise ValueError(
+                f"calibration_size must be None, an integer >= 1 or a float in "
+                f"(0, 1), got {c!r}."
+            )
+        for name in ("transformer_y", "transformer_exog"):
+            t = getattr(self, name)
+            if not (t is None or (isinstance(t, str) and t == "passthrough") or (
+                    hasattr(t, "fit_transform") and hasattr(t, "inverse_transform"))):
+                raise ValueError(
+                    f"{name} must be None (StandardScaler), 'passthrough' or a "
+                    f"transformer with fit_transform and inverse_transform; got {t!r}."
+                )
+        if self.estimator is not None and not (hasattr(self.estimator, "fit")
+                                               and hasattr(self.estimator, "predict")):
+            raise ValueError(
+                f"estimator must be a regressor with fit and predict, got {self.estimator!r}."
+            )
+
+    @property
+    def _steps_out(self):
+        """Periods the network predicts per call."""
+        return self.horizon if self.strategy == "direct" else 1
+
+    @property
+    def _d(self):
+        return self.differentiation or 0
+
+    # ------------------------------------------------------------------ data
+    def _read(self, y, X):
+        """Checked training data: (targets frame, exog frame or None, freq)."""
+        y, freq = regularize(y, fill=self.fill, what="y")
+        frame = numeric_frame(y, "y")
+        check_finite(frame, "y")
+        exog = None if X is None else self._read_exog(X, frame.index, columns=None)
+        return frame, exog, freq
+
+    def _read_exog(self, X, index, what="X", columns=None):
+        """X's rows for the periods ``index``, checked (and its ``columns``,
+        unless None)."""
+        if not isinstance(X, (pd.Series, pd.DataFrame)):
+            raise TypeError(
+                f"{what} must be a pandas Series or DataFrame of exogenous variables "
+                f"indexed like y, got {type(X).__name__}."
+            )
+        frame = numeric_frame(X, what)
+        if columns is not None and frame.columns.tolist() != columns:
+            raise ValueError(
+                f"{what} has columns {frame.columns.tolist()}; the forecaster was "
+                f"fitted with {columns}."
+            )
+        if frame.index.has_duplicates:
+            raise ValueError(f"{what}'s index has duplicated labels.")
+        missing = pd.Index(index).difference(frame.index)
+        if len(missing):
+            raise ValueError(
+                f"{what} lacks exogenous values for {len(missing)} of the "
+                f"{len(index)} periods needed ({_show(index[0])} to "
+                f"{_show(index[-1])}); the first missing is {_show(missing[0])}."
+            )
+        frame = frame.loc[index]
+        if self.fill is not None:
+            frame = frame.set_axis(index)
+            frame, _ = regularize(frame, fill=self.fill, what=what)
+        check_finite(frame, what)
+        return frame
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, y, X=None):
+        """Fit on the series ``y`` with exogenous variables ``X``.
+
+        Parameters
+        ----------
+        y : pandas Series or DataFrame
+            The series to forecast (DataFrame: one column per target), on a
+            regular index (see :func:`~skrnn.preprocessing.make_windows`).
+        X : pandas Series or DataFrame or None, default=None
+            Exogenous variables, with values for every period of ``y``.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        frame, exog, freq = self._read(y, X)
+        n, m = len(frame), self._calibration_periods(len(frame))
+        need = self.window + self._d + self._steps_out
+        if n - m < need + 1:
+            raise ValueError(
+                f"y has {n} periods; window={self.window}, differentiation="
+                f"{self._d}, {self._steps_out} predicted period(s) per window"
+                + (f" and calibration_size={self.calibration_size} ({m} periods)" if m else "")
+                + f" need at least {need + 1 + m} (two training windows)."
+            )
+        targets = frame.to_numpy()
+        ex = None if exog is None else exog.to_numpy()
+        state = self._fit_arrays(targets, ex)
+        residuals = None
+        if m:
+            residuals = self._calibrate(targets, ex, m)
+        # everything checked and computed: now set the fitted state
+        (self.estimator_, self.transformer_y_, self.transformer_exog_,
+         self.n_windows_) = state
+        self.freq_ = freq
+        self.target_names_ = frame.columns.tolist()
+        self._series_name = y.name if isinstance(y, pd.Series) else None
+        self._is_series = isinstance(y, pd.Series)
+        self.exog_names_ = None if exog is None else exog.columns.tolist()
+        self.last_window_ = _out(frame.iloc[-(self.window + self._d):], self._is_series)
+        self.last_window_exog_ = None if exog is None else exog.iloc[-self.window:]
+        self.calibration_residuals_ = residuals
+        return self
+
+    def _calibration_periods(self, n):
+        c = self.calibration_size
+        if c is None:
+            return 0
+        return int(c) if isinstance(c, numbers.Integral) else max(1, int(math.floor(c * n)))
+
+    @staticmethod
+    def _transformer(spec):
+        if isinstance(spec, str):  # 'passthrough'
+            return None
+        return StandardScaler() if spec is None else clone(spec)
+
+    def _fit_arrays(self, targets, exog):
+        """Fit on aligned arrays; returns (estimator, ty, tx, n_windows)."""
+        z = targets
+        for _ in range(self._d):
+            z = np.diff(z, axis=0)
+        ty = self._transformer(self.transformer_y)
+        if ty is not None:
+            z = np.asarray(ty.fit_transform(z), dtype=np.float64)
+        tx = None
+        if exog is not None:
+            exog = exog[self._d:]
+            tx = self._transformer(self.transformer_exog)
+            if tx is not None:
+                exog = np.asarray(tx.fit_transform(exog), dtype=np.float64)
+        Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
+        est = RNNRegressor() if self.estimator is None else clone(self.estimator)
+        Yw = Yw.reshape(len(Yw), -1)
+        est.fit(Xw, Yw[:, 0] if Yw.shape[1] == 1 else Yw)
+        return est, ty, tx, len(Xw)
+
+    def _calibrate(self, targets, exog, m):
+        """Out-of-sample errors from every origin in the last ``m`` periods."""
+        n = len(targets)
+        sub = clone(self).set_params(calibration_size=None)
+        fitted = sub._fit_arrays(targets[:-m], None if exog is None else exog[:-m])
+        max_steps = min(m, self._steps_out) if self.strategy == "direct" else m
+        last = n - 2  # the last origin with a truth after it
+        if self.strategy == "direct" and exog is not None:
+            last = n - 1 - self._steps_out  # its horizon's covariates all known
+        origins = np.arange(n - m - 1, last + 1)
+        if len(origins) == 0:
+            raise ValueError(
+                f"calibration_size={self.calibration_size} leaves no forecast origin "
+                f"with covariates for the whole horizon; increase it."
+            )
+        Yh, Eh, Ef = self._histories(targets, exog, origins, max_steps)
+        pred = self._forecast(fitted, Yh, Eh, Ef, max_steps)
+        res = np.full(pred.shape, np.nan)
+        for i, o in enumerate(origins):
+            k = min(max_steps, n - 1 - o)
+            res[i, :k] = targets[o + 1 : o + 1 + k] - pred[i, :k]
+        return res
+
+    def _histories(self, targets, exog, origins, steps):
+        """Per origin: the last window + d targets, the window's covariates and
+        the next ``future`` periods' covariates (repeating the last row past
+        the data; calibration discards those forecasts)."""
+        w, d = self.window, self._d
+        Yh = np.stack([targets[o - w - d + 1 : o + 1] for o in origins])
+        if exog is None:
+            return Yh, None, None
+        future = steps if self.strategy == "recursive" else self._steps_out
+        pad = np.vstack([exog, np.repeat(exog[-1:], future, axis=0)])
+        Eh = np.stack([exog[o - w + 1 : o + 1] for o in origins])
+        Ef = np.stack([pad[o + 1 : o + 1 + future] for o in origins])
+        return Yh, Eh, Ef
+
+    def _forecast(self, fitted, Yh, Eh, Ef, steps):
+        """Forecasts (B, steps, k) on the original scale from histories
+        ``Yh`` (B, window + d, k), covariates ``Eh`` (B, window, e) and
+        ``Ef`` (B, future, e)."""
+        est, ty, tx, _ = fitted
+        B, _, k = Yh.shape
+        w = self.window
+        tails, z = [], Yh
+        for _ in range(self._d):
+            tails.append(z[:, -1])
+            z = np.diff(z, axis=1)
+        if ty is not None:
+            z = np.asarray(ty.transform(z.reshape(-1, k)), dtype=np.float64).reshape(B, w, k)
+        E = None
+        if Eh is not None:
+            E = np.concatenate([Eh, Ef], axis=1)
+            e = E.shape[2]
+            if tx is not None:
+                E = np.asarray(tx.transform(E.reshape(-1, e)), dtype=np.float64).reshape(B, -1, e)
+        if self.strategy == "recursive":
+            out = np.empty((B, steps, k))
+            hist = z
+            for s in range(steps):
+                feats = hist[:, -w:]
+                if E is not None:  # row j (period t-w+1+j+s) carries exog at +1
+                    feats = np.concatenate([feats, E[:, s + 1 : s + 1 + w]], axis=2)
+                pred = np.asarray(est.predict(feats), dtype=np.float64).reshape(B, k)
+                out[:, s] = pred
+                hist = np.concatenate([hist[:, 1:], pred[:, None]], axis=1)
+        else:
+            H = self._steps_out
+            feats = z
+            if E is not None:  # leads 1..H, as in window_arrays
+                feats = np.concatenate([z] + [E[:, j : j + w] for j in range(1, H + 1)], axis=2)
+            out = np.asarray(est.predict(feats), dtype=np.float64).reshape(B, H, k)[:, :steps]
+        if ty is not None:
+            out = np.asarray(ty.inverse_transform(out.reshape(-1, k)),
+                             dtype=np.float64).reshape(B, steps, k)
+        for level in reversed(range(self._d)):
+            out = tails[level][:, None, :] + np.cumsum(out, axis=1)
+        return out
+
+    # --------------------------------------------------------------- predict
+    def _fitted(self):
+        check_is_fitted(self, "estimator_")
+        return (self.estimator_, self.transformer_y_, self.transformer_exog_, self.n_windows_)
+
+    def _check_steps(self, steps):
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+            raise ValueError(
+                f"steps must be an integer >= 1 (the number of periods to forecast), "
+                f"got {steps!r}."
+            )
+        if self.strategy == "direct" and steps > self.horizon:
+            raise ValueError(
+                f"steps={steps} is more than horizon={self.horizon}, the periods the "
+                f"'direct' network predicts; refit with horizon >= {steps} or use "
+                f"strategy='recursive'."
+            )
+
+    def _start(self, last_window, last_window_exog):
+        """(targets frame, exog frame or None) to forecast from."""
+        if last_window is None:
+            if last_window_exog is not None:
+                raise ValueError("last_window_exog needs last_window.")
+            lw = self.last_window_
+            return numeric_frame(lw, "last_window"), self.last_window_exog_
+        lw, _ = regularize(last_window, fill=self.fill, what="last_window")
+        frame = numeric_frame(lw, "last_window")
+        if frame.columns.tolist() != self.target_names_ and not self._is_series:
+            raise ValueError(
+                f"last_window has columns {frame.columns.tolist()}; the forecaster "
+                f"was fitted on {self.target_names_}."
+            )
+        need = self.window + self._d
+        if len(frame) < need:
+            raise ValueError(
+                f"last_window has {len(frame)} periods; window={self.window} and "
+                f"differentiation={self._d} need the last {need}."
+            )
+        check_finite(frame, "last_window")
+        frame = frame.iloc[-need:]
+        exog = None
+        if self.exog_names_ is not None:
+            if last_window_exog is None:
+                raise ValueError(
+                    "The forecaster uses exogenous variables: pass last_window_exog "
+                    "with their values for the periods of last_window."
+                )
+            exog = self._read_exog(last_window_exog, frame.index[-self.window:],
+                                   "last_window_exog", self.exog_names_)
+        return frame, exog
+
+    def _point(self, steps, X, last_window, last_window_exog):
+        """Forecast (steps, k) and its index."""
+        fitted = self._fitted()
+        self._check_steps(steps)
+        frame, hist_exog = self._start(last_window, last_window_exog)
+        index = future_index(frame.index, steps, self.freq_)
+        Eh = Ef = None
+        if self.exog_names_ is not None:
+            if X is None:
+                raise ValueError(
+                    f"The forecaster was fitted with exogenous variables "
+                    f"{self.exog_names_}: pass X with their values for the "
+                    f"forecast periods ({_show(index[0])} onwards)."
+                )
+            future = steps if self.strategy == "recursive" else self.horizon
+            Ef = self._read_exog(X, future_index(frame.index, future, self.freq_),
+                                 columns=self.exog_names_).to_numpy()[None]
+            Eh = hist_exog.to_numpy()[None]
+        elif X is not None:
+            raise ValueError(
+                "The forecaster was fitted without exogenous variables; X must be None."
+            )
+        pred = self._forecast(fitted, frame.to_numpy()[None], Eh, Ef, steps)[0]
+        return pred, index
+
+    def predict(self, steps, X=None, last_window=None, last_window_exog=None):
+        """Forecast the ``steps`` periods after the data.
+
+        Parameters
+        ----------
+        steps : int >= 1
+            Number of periods ('direct': at most ``horizon``).
+        X : pandas Series or DataFrame or None
+            Exogenous variables for the forecast periods (for 'direct', the
+            ``horizon`` periods), if the forecaster was fitted with them.
+        last_window : pandas Series or DataFrame or None
+            Start from these observations (at least ``window +
+            differentiation`` periods) instead of the end of the training
+            series: forecast after new data without refitting.
+        last_window_exog : pandas Series or DataFrame or None
+            The exogenous variables of ``last_window``'s periods.
+
+        Returns
+        -------
+        pandas Series (fitted on a Series) or DataFrame, indexed by the
+        ``steps`` periods after the last observation.
+        """
+        pred, index = self._point(steps, X, last_window, last_window_exog)
+        if self._is_series:
+            return pd.Series(pred[:, 0], index=index, name=self._series_name)
+        return pd.DataFrame(pred, index=index, columns=self.target_names_)
+
+    def predict_interval(self, steps, X=None, coverage=0.9, last_window=None,
+                         last_window_exog=None):
+        """Forecast with split-conformal prediction intervals.
+
+        The interval of step k is the forecast plus or minus the
+        ``ceil((n_k + 1) * coverage)``-th smallest absolute error the
+        calibration copy made k steps ahead (``n_k`` errors; see
+        ``calibration_size``). For exchangeable errors it covers the truth
+        with probability at least ``coverage``.
+
+        Returns
+        -------
+        pandas DataFrame
+            Columns ``pred``, ``lower``, ``upper`` (for several targets, a
+            column MultiIndex ``(target, ...)``), indexed like ``predict``.
+        """
+        check_is_fitted(self, "estimator_")
+        if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
+            raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
+        res = self.calibration_residuals_
+        if res is None:
+            raise ValueError(
+                "predict_interval needs calibration residuals: fit with "
+                "calibration_size (e.g. calibration_size=0.2) first."
+            )
+        pred, index = self._point(steps, X, last_window, last_window_exog)
+        if steps > res.shape[1]:
+            raise ValueError(
+                f"steps={steps}, but the calibration errors go {res.shape[1]} steps "
+                f"ahead (calibration_size={self.calibration_size}); increase "
+                f"calibration_size."
+            )
+        q = np.empty_like(pred)
+        for s in range(steps):
+            err = np.abs(res[:, s])  # (n_origins, k)
+            err = err[~np.isnan(err[:, 0])]
+            rank = math.ceil((len(err) + 1) * coverage)
+            if rank > len(err):
+                raise ValueError(
+                    f"coverage={coverage} at step {s + 1} needs at least "
+                    f"{math.ceil(coverage / (1 - coverage))} calibration errors; "
+                    f"there are {len(err)}. Increase calibration_size or lower "
+                    f"coverage."
+                )
+            q[s] = np.sort(err, axis=0)[rank - 1]
+        parts = {"pred": pred, "lower": pred - q, "upper": pred + q}
+        if self._is_series:
+            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index=index)
+        cols = pd.MultiIndex.from_product([self.target_names_, list(parts)])
+        data = np.stack([parts[p] for p in parts], axis=2).reshape(steps, -1)
+        return pd.DataFrame(data, index=index, columns=cols)
+
+    def score(self, y, X=None):
+        """R^2 of the forecast of ``y``'s periods, which must follow the data
+        the forecaster was fitted on (as a ``TimeSeriesSplit`` test fold
+        does); averaged uniformly over targets."""
+        check_is_fitted(self, "estimator_")
+        frame, _ = regularize(y, what="y")
+        frame = numeric_frame(frame, "y")
+        expected = future_index(numeric_frame(self.last_window_, "y").index, 1, self.freq_)[0]
+        if frame.index[0] != expected:
+            raise ValueError(
+                f"score forecasts the periods right after the training data, from "
+                f"{_show(expected)}; y starts at {_show(frame.index[0])}."
+            )
+        pred = self.predict(len(frame), X)
+        return r2_score(frame.to_numpy(), np.asarray(pred).reshape(len(frame), -1))
+
+
+def _out(frame, as_series):
+    return frame.iloc[:, 0] if as_series else frame
+
+
+def backtest(forecaster, y, initial, steps, refit=True, X=None):
+    """Rolling-origin evaluation of a forecaster.
+
+    Fold i fits on the first ``initial + i * steps`` periods of ``y`` and
+    forecasts the next ``steps`` (the last fold: what remains), like
+    :class:`~sklearn.model_selection.TimeSeriesSplit` with a fixed test size.
+
+    Parameters
+    ----------
+    forecaster : RNNForecaster
+        Cloned; the argument is not modified.
+    y : pandas Series or DataFrame
+    initial : int
+        Periods in the first training fold.
+    steps : int
+        Periods forecast per fold.
+    refit : bool or int, default=True
+        True: refit on each fold's data; False: fit once on the first fold,
+        then forecast later folds from their data (``last_window``) with the
+        same model; an integer k: refit every k folds.
+    X : pandas Series or DataFrame or None
+        Exogenous variables for every period of ``y``.
+
+    Returns
+    -------
+    forecasts : pandas DataFrame
+        One row per forecast period and target, indexed by period: columns
+        ``fold``, ``target``, ``y_true``, ``y_pred``.
+    metrics : pandas DataFrame
+        One row per fold and target: ``fold``, ``target``, ``start``,
+        ``end``, ``n_steps``, ``MAE``, ``RMSE``, ``MAPE`` (a fraction, as
+        scikit-learn's ``mean_absolute_percentage_error``).
+    """
+    y, _ = regularize(y, fill=getattr(forecaster, "fill", None), what="y")
+    frame = numeric_frame(y, "y")
+    n = len(frame)
+    for name, value in (("initial", initial), ("steps", steps)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    if initial >= n:
+        raise ValueError(f"initial={initial} leaves no period of y ({n}) to forecast.")
+    every = 1 if refit is True else (0 if refit is False else refit)
+    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 0:
+        raise ValueError(f"refit must be True, False or an integer >= 1, got {refit!r}.")
+    as_series = isinstance(y, pd.Series)
+    rows, metrics, model = [], [], None
+    for fold, start in enumerate(range(initial, n, steps)):
+        k = min(steps, n - start)
+        train = y.iloc[:start]
+        ex_train = None if X is None else X.loc[train.index]
+        ex_future = None if X is None else X
+        if model is None or (every and fold % every == 0):
+            model = clone(forecaster).fit(train, ex_train)
+            pred = model.predict(k, ex_future)
+        else:
+            pred = model.predict(k, ex_future, last_window=train,
+                                 last_window_exog=ex_train)
+        truth = frame.iloc[start : start + k]
+        pred = pred.to_frame() if as_series else pred
+        for j, name in enumerate(frame.columns):
+            t, p = truth.iloc[:, j].to_numpy(), pred.iloc[:, j].to_numpy()
+            rows.append(pd.DataFrame({"fold": fold, "target": name, "y_true": t,
+                                      "y_pred": p}, index=truth.index))
+            metrics.append({
+                "fold": fold, "target": name, "start": truth.index[0],
+                "end": truth.index[-1], "n_steps": k,
+                "MAE": mean_absolute_error(t, p),
+                "RMSE": root_mean_squared_error(t, p),
+                "MAPE": mean_absolute_percentage_error(t, p),
+            })
+    return pd.concat(rows), pd.DataFrame(metrics)
