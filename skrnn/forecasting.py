@@ -531,11 +531,12 @@ class RNNForecaster(BaseEstimator):
         for s in range(steps):
             err = np.abs(res[:, s])  # (n_origins, k)
             err = err[~np.isnan(err[:, 0])]
-            rank = math.ceil((len(err) + 1) * coverage)
+            rank = _conformal_rank(len(err), coverage)
             if rank > len(err):
+                need = next(n for n in range(1, 10**7) if _conformal_rank(n, coverage) <= n)
                 raise ValueError(
                     f"coverage={coverage} at step {s + 1} needs at least "
-                    f"{math.ceil(coverage / (1 - coverage))} calibration errors; "
+                    f"{need} calibration errors; "
                     f"there are {len(err)}. Increase calibration_size or lower "
                     f"coverage."
                 )
@@ -562,6 +563,12 @@ class RNNForecaster(BaseEstimator):
             )
         pred = self.predict(len(frame), X)
         return r2_score(frame.to_numpy(), np.asarray(pred).reshape(len(frame), -1))
+
+
+def _conformal_rank(n, coverage):
+    """Rank of the conformal quantile among n scores: ceil((n + 1) coverage)
+    (less a rounding margin, so that 10 * 0.9 is 9)."""
+    return math.ceil((n + 1) * coverage - 1e-9)
 
 
 def _out(frame, as_series):

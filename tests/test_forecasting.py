@@ -1,0 +1,341 @@
+"""Windowing, RNNForecaster and backtest (issue 7)."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from skrnn import RNNRegressor
+from skrnn.datasets import load_airline
+from skrnn.forecasting import RNNForecaster, backtest
+from skrnn.preprocessing import make_windows
+
+
+class LastRow(RegressorMixin, BaseEstimator):
+    """Predicts columns ``cols`` of each window's last row: a transparent
+    model to check the forecaster's plumbing exactly."""
+
+    def __init__(self, cols=(0,)):
+        self.cols = cols
+
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[2]
+        return self
+
+    def predict(self, X):
+        out = X[:, -1, list(self.cols)]
+        return out[:, 0] if out.shape[1] == 1 else out
+
+
+def monthly(values, start="2000-01-01", name="y"):
+    return pd.Series(np.asarray(values, dtype=float), name=name,
+                     index=pd.date_range(start, periods=len(values), freq="MS"))
+
+
+def small_rnn(**kw):
+    params = dict(hidden_size=8, solver="lbfgs", max_iter=60, random_state=0)
+    params.update(kw)
+    return RNNRegressor(**params)
+
+
+# ------------------------------------------------------------------ windows
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_windows_never_contain_the_future(horizon):
+    n, w = 40, 5
+    df = pd.DataFrame({"y": np.arange(n, dtype=float), "x": 1000.0 + np.arange(n)},
+                      index=pd.RangeIndex(n))
+    X, y, index = make_windows(df, w, horizon, target="y")
+    assert X.shape == (n - w - horizon + 1, w, 1 + horizon)
+    first_target = np.asarray(index)
+    assert (y if horizon > 1 else y[:, None])[:, 0].tolist() == first_target.tolist()
+    # targets in a window: the w periods right before its first target
+    np.testing.assert_array_equal(X[:, :, 0], first_target[:, None] - w + np.arange(w))
+    # exogenous leads: row s carries x at s+1 .. s+horizon, never past the
+    # last period being forecast
+    for k in range(1, horizon + 1):
+        np.testing.assert_array_equal(X[:, :, k] - 1000, X[:, :, 0] + k)
+    assert (X[:, :, 1:] - 1000 <= first_target[:, None, None] + horizon - 1).all()
+
+
+def test_windows_shapes_multi_target_and_doc_layout():
+    df = pd.DataFrame({"a": np.arange(10.0), "b": -np.arange(10.0)},
+                      index=pd.period_range("2001-01", periods=10, freq="M"))
+    X, y, index = make_windows(df, 4, 2)
+    assert X.shape == (5, 4, 2) and y.shape == (5, 2, 2)
+    np.testing.assert_array_equal(y[0], [[4, -4], [5, -5]])
+    assert str(index[0]) == "2001-05"
+    X1, y1, _ = make_windows(df["a"], 4)
+    assert X1.shape == (6, 4, 1) and y1.shape == (6,)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda y: y.drop(y.index[5]), "no frequency pandas can infer"),
+    (lambda y: y.iloc[[0, 2, 1] + list(range(3, len(y)))], "not sorted in increasing order"),
+    (lambda y: pd.concat([y, y.iloc[[4]]]).sort_index(), "duplicated labels: 2000-05-01 appears 2"),
+    (lambda y: y.where(y.index != y.index[7]), "NaN at 2000-08-01"),
+    (lambda y: y.reset_index(drop=True).set_axis(list("abcdefghijklmnopqrst")),
+     "DatetimeIndex, PeriodIndex or integer"),
+    (lambda y: y.reset_index(drop=True).drop(3), "1 period(s) missing at frequency 1, the first 3"),
+])
+def test_windows_bad_index_or_values(mutate, message):
+    y = monthly(np.arange(20))
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        make_windows(mutate(y), 3)
+
+
+def test_windows_daily_gap_named_and_filled_on_request():
+    y = pd.Series(np.arange(10.0), index=pd.date_range("2024-01-01", periods=10, freq="D"))
+    gap = y.drop(pd.Timestamp("2024-01-05"))
+    with pytest.raises(ValueError, match="missing .* the first 2024-01-05"):
+        make_windows(gap, 3)
+    X, t, index = make_windows(gap, 3, fill="interpolate")
+    assert len(X) == 7 and X[2, 2, 0] == 4.0  # the missing day, interpolated
+    with pytest.raises(ValueError, match="fill must be None or one of"):
+        make_windows(gap, 3, fill="mean")
+    with pytest.raises(ValueError, match="need at least 13"):
+        make_windows(y, 12)
+    with pytest.raises(ValueError, match="window must be an integer >= 1, got 0"):
+        make_windows(y, 0)
+
+
+# ------------------------------------------------------- forecaster basics
+@pytest.mark.parametrize("index, expected", [
+    (pd.date_range("2000-01-01", periods=30, freq="MS"),
+     pd.date_range("2002-07-01", periods=4, freq="MS")),
+    (pd.date_range("2021-03-01", periods=30, freq="D"),
+     pd.date_range("2021-03-31", periods=4, freq="D")),
+    (pd.period_range("1990Q1", periods=30, freq="Q"),
+     pd.period_range("1997Q3", periods=4, freq="Q")),
+    (pd.RangeIndex(0, 60, 2), pd.RangeIndex(60, 68, 2)),
+    (pd.Index(np.arange(100, 130)), pd.RangeIndex(130, 134)),
+])
+def test_forecast_index_follows_the_training_frequency(index, expected):
+    y = pd.Series(np.sin(np.arange(30) / 3.0), index=index, name="load")
+    f = RNNForecaster(LastRow(), window=5).fit(y)
+    pred = f.predict(4)
+    assert isinstance(pred, pd.Series) and pred.name == "load"
+    pd.testing.assert_index_equal(pred.index, expected, exact=False)
+    assert list(pred.index) == list(expected)
+
+
+def test_recursive_feeds_predictions_back_and_direct_predicts_at_once():
+    y = monthly(np.arange(30) % 7)
+    # LastRow repeats the last value: recursive forecasts stay flat
+    rec = RNNForecaster(LastRow(), window=4, transformer_y="passthrough").fit(y)
+    np.testing.assert_array_equal(rec.predict(5).to_numpy(), [y.iloc[-1]] * 5)
+    class LastRowMulti(LastRow):
+        def predict(self, X):  # 'direct' with horizon 3: three outputs
+            return np.repeat(X[:, -1, :1], 3, axis=1) + np.arange(3)
+    dire = RNNForecaster(LastRowMulti(), window=4, strategy="direct", horizon=3,
+                         transformer_y="passthrough").fit(y)
+    np.testing.assert_array_equal(dire.predict(2).to_numpy(), y.iloc[-1] + np.arange(2))
+    with pytest.raises(ValueError, match="steps=4 is more than horizon=3"):
+        dire.predict(4)
+
+
+@pytest.mark.parametrize("d, series", [
+    (1, lambda t: 5.0 + 2.0 * t),
+    (2, lambda t: 1.0 + 0.5 * t + 0.25 * t ** 2),
+])
+def test_differencing_is_integrated_back_exactly(d, series):
+    # the d-th difference is constant: repeating it must continue the series
+    t = np.arange(40.0)
+    y = monthly(series(t))
+    f = RNNForecaster(LastRow(), window=3, differentiation=d).fit(y)
+    np.testing.assert_allclose(f.predict(6).to_numpy(), series(np.arange(40.0, 46.0)),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_exogenous_values_of_the_forecast_periods_reach_the_model(strategy):
+    # y_t = x_t: a model reading the last row's exogenous lead (+1) is exact
+    rng = np.random.default_rng(0)
+    x = pd.Series(rng.normal(size=60), name="x",
+                  index=pd.date_range("2020-01-01", periods=60, freq="D"))
+    y = x.rename("y").iloc[:50]
+    H = 1 if strategy == "recursive" else 4
+    # columns: y, then x at +1 .. +H; the lead k is column k
+    est = LastRow(cols=tuple(range(1, H + 1))) if H > 1 else LastRow(cols=(1,))
+    f = RNNForecaster(est, window=6, strategy=strategy, horizon=H if H > 1 else None,
+                      transformer_y="passthrough", transformer_exog="passthrough")
+    f.fit(y, x.to_frame())
+    steps = 4
+    pred = f.predict(steps, x.to_frame())
+    np.testing.assert_allclose(pred.to_numpy(), x.iloc[50:54].to_numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="lacks exogenous values for .* first missing is 2020-02-2"):
+        f.predict(steps, x.iloc[:52].to_frame())
+    with pytest.raises(ValueError, match="pass X with their values"):
+        f.predict(steps)
+    g = RNNForecaster(LastRow(), window=6).fit(y)
+    with pytest.raises(ValueError, match="fitted without exogenous variables; X must be None"):
+        g.predict(2, x.to_frame())
+
+
+def test_rnn_learns_a_seasonal_series():
+    t = np.arange(96)
+    y = monthly(10 + np.sin(2 * np.pi * t / 12) + 0.05 * t)
+    f = RNNForecaster(small_rnn(max_iter=200), window=12, differentiation=1).fit(y.iloc[:84])
+    err = np.abs(f.predict(12).to_numpy() - y.iloc[84:].to_numpy())
+    assert err.mean() < 0.15, err
+
+
+def test_several_targets_give_a_dataframe_with_their_columns():
+    t = np.arange(40.0)
+    df = pd.DataFrame({"a": np.sin(t / 2), "b": np.cos(t / 2)},
+                      index=pd.date_range("2000-01-01", periods=40, freq="W"))
+    f = RNNForecaster(small_rnn(max_iter=30), window=6, calibration_size=12).fit(df)
+    pred = f.predict(3)
+    assert list(pred.columns) == ["a", "b"] and pred.shape == (3, 2)
+    inter = f.predict_interval(3, coverage=0.5)
+    assert inter.columns.tolist() == [(c, p) for c in "ab" for p in ("pred", "lower", "upper")]
+    np.testing.assert_allclose(inter.xs("pred", axis=1, level=1).to_numpy(), pred.to_numpy())
+    assert (inter[("a", "lower")] <= inter[("a", "upper")]).all()
+
+
+# ------------------------------------------------------------- intervals
+def test_conformal_interval_covers_at_the_nominal_rate():
+    # AR(1) with unit shocks; 90% intervals 1-3 steps ahead from 133 origins
+    # after the training data, without refitting
+    rng = np.random.default_rng(0)
+    n, n0 = 900, 500
+    e = rng.normal(size=n)
+    z = np.zeros(n)
+    for i in range(1, n):
+        z[i] = 0.7 * z[i - 1] + e[i]
+    y = pd.Series(z, index=pd.RangeIndex(n))
+    f = RNNForecaster(small_rnn(hidden_size=4, max_iter=30), window=5,
+                      calibration_size=200).fit(y.iloc[:n0])
+    hits = []
+    for origin in range(n0, n - 3, 3):
+        band = f.predict_interval(3, coverage=0.9, last_window=y.iloc[:origin])
+        truth = y.iloc[origin : origin + 3].to_numpy()
+        hits.extend((band["lower"].to_numpy() <= truth) & (truth <= band["upper"].to_numpy()))
+    coverage = np.mean(hits)
+    assert 0.85 <= coverage <= 0.95, coverage
+    assert f.calibration_residuals_.shape == (200, 200, 1)
+    # the interval widens with the horizon (errors accumulate)
+    band = f.predict_interval(3, coverage=0.9)
+    width = (band["upper"] - band["lower"]).to_numpy()
+    assert width[0] < width[2]
+
+
+def test_interval_errors():
+    y = monthly(np.sin(np.arange(60) / 2.0))
+    f = RNNForecaster(LastRow(), window=4).fit(y)
+    with pytest.raises(ValueError, match="fit with calibration_size"):
+        f.predict_interval(3)
+    g = RNNForecaster(LastRow(), window=4, calibration_size=10).fit(y)
+    with pytest.raises(ValueError, match=r"step 3 needs at least 9 calibration errors; there are 8"):
+        g.predict_interval(3, coverage=0.9)
+    with pytest.raises(ValueError, match="calibration errors go 10 steps ahead"):
+        g.predict_interval(11, coverage=0.5)
+    with pytest.raises(ValueError, match="coverage must be a number in"):
+        g.predict_interval(2, coverage=90)
+
+
+# -------------------------------------------------------------- backtest
+def test_backtest_folds_metrics_and_refit_modes():
+    y = monthly(np.sin(np.arange(50) / 2.0) + 3)
+    base = RNNForecaster(LastRow(), window=4)
+    forecasts, metrics = backtest(base, y, initial=30, steps=8)
+    assert not hasattr(base, "estimator_")  # cloned, not fitted in place
+    assert metrics["fold"].tolist() == [0, 1, 2]
+    assert metrics["n_steps"].tolist() == [8, 8, 4]
+    assert forecasts.index.equals(y.index[30:])
+    fold1 = forecasts[forecasts["fold"] == 1]
+    np.testing.assert_allclose(metrics.loc[1, "MAE"],
+                               np.abs(fold1["y_true"] - fold1["y_pred"]).mean())
+    np.testing.assert_allclose(metrics.loc[1, "RMSE"],
+                               np.sqrt(((fold1["y_true"] - fold1["y_pred"]) ** 2).mean()))
+    np.testing.assert_allclose(metrics.loc[1, "MAPE"],
+                               (np.abs(fold1["y_true"] - fold1["y_pred"]) / fold1["y_true"]).mean())
+    # refit=False: one model, later folds forecast from their own last window
+    f2, _ = backtest(RNNForecaster(small_rnn(max_iter=20), window=4), y, 30, 8, refit=False)
+    one = RNNForecaster(small_rnn(max_iter=20), window=4).fit(y.iloc[:30])
+    np.testing.assert_allclose(f2[f2["fold"] == 2]["y_pred"].to_numpy(),
+                               one.predict(4, last_window=y.iloc[:46]).to_numpy())
+    with pytest.raises(ValueError, match="initial=50 leaves no period"):
+        backtest(base, y, 50, 8)
+    with pytest.raises(ValueError, match="refit must be True, False or an integer"):
+        backtest(base, y, 30, 8, refit=-1)
+
+
+# ------------------------------------------------- scikit-learn contract
+def test_clone_pickle_and_refit_keep_predictions():
+    y = load_airline().iloc[:60]
+    f = RNNForecaster(small_rnn(max_iter=30), window=12, differentiation=1,
+                      calibration_size=20)
+    assert clone(f).get_params()["estimator__hidden_size"] == 8
+    f.fit(y)
+    g = pickle.loads(pickle.dumps(f))
+    pd.testing.assert_series_equal(f.predict(6), g.predict(6))
+    pd.testing.assert_frame_equal(f.predict_interval(6, coverage=0.8),
+                                  g.predict_interval(6, coverage=0.8))
+    h = clone(f).fit(y)
+    pd.testing.assert_series_equal(f.predict(6), h.predict(6))
+
+
+def test_grid_search_with_time_series_split():
+    y = load_airline().iloc[:84]
+    search = GridSearchCV(
+        RNNForecaster(small_rnn(max_iter=20), differentiation=1),
+        {"window": [6, 12], "estimator__hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=2, test_size=12),
+    )
+    search.fit(y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.predict(3).index[0] == pd.Timestamp("1956-01-01")
+
+
+def test_score_needs_the_periods_after_training():
+    y = monthly(np.sin(np.arange(40) / 2.0))
+    f = RNNForecaster(LastRow(), window=4).fit(y.iloc[:30])
+    assert np.isfinite(f.score(y.iloc[30:]))
+    with pytest.raises(ValueError, match="from 2002-07-01; y starts at 2002-08-01"):
+        f.score(y.iloc[31:])
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(strategy="dirct"), "strategy must be one of"),
+    (dict(strategy="direct"), "strategy='direct' needs horizon"),
+    (dict(window=0), "window must be an integer >= 1"),
+    (dict(differentiation=-1), "differentiation must be None or an integer >= 0"),
+    (dict(calibration_size=1.5), "calibration_size must be None, an integer"),
+    (dict(transformer_y="none"), "transformer_y must be None"),
+    (dict(window=39), "y has 40 periods; window=39"),
+])
+def test_bad_parameters_and_a_failed_fit_leaves_the_forecaster_unchanged(params, message):
+    y = monthly(np.sin(np.arange(40) / 2.0))
+    f = RNNForecaster(LastRow(), window=4).fit(y)
+    before = f.predict(3)
+    f.set_params(**params)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        f.fit(y)
+    f.set_params(**RNNForecaster(LastRow(), window=4).get_params())
+    pd.testing.assert_series_equal(f.predict(3), before)
+    assert f.last_window_.index[-1] == y.index[-1]
+
+
+def test_input_errors():
+    y = monthly(np.arange(30.0))
+    f = RNNForecaster(LastRow(), window=4)
+    with pytest.raises(NotFittedError):
+        f.predict(3)
+    with pytest.raises(TypeError, match="must be a pandas Series or DataFrame indexed by time"):
+        f.fit(np.arange(30.0))
+    with pytest.raises(ValueError, match="NaN at 2000-03-01"):
+        f.fit(y.where(y.index != "2000-03-01"))
+    f.fit(y)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        f.predict(0)
+    with pytest.raises(ValueError, match="last_window has 3 periods"):
+        f.predict(2, last_window=y.iloc[:3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f.predict(2, last_window=y.iloc[:10])
