@@ -213,6 +213,8 @@ class RNNForecaster(BaseEstimator):
                 f"{what} must be a pandas Series or DataFrame of exogenous variables "
                 f"indexed like y, got {type(X).__name__}."
             )
+        if self.fill is not None:  # fill its own gaps and NaN first
+            X, _ = regularize(X, fill=self.fill, what=what)
         frame = numeric_frame(X, what)
         if columns is not None and frame.columns.tolist() != columns:
             raise ValueError(
@@ -229,9 +231,6 @@ class RNNForecaster(BaseEstimator):
                 f"{_show(index[-1])}); the first missing is {_show(missing[0])}."
             )
         frame = frame.loc[index]
-        if self.fill is not None:
-            frame = frame.set_axis(index)
-            frame, _ = regularize(frame, fill=self.fill, what=what)
         check_finite(frame, what)
         return frame
 

@@ -339,3 +339,17 @@ def test_input_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f.predict(2, last_window=y.iloc[:10])
+
+
+def test_fill_on_request_fills_target_and_exogenous_gaps():
+    idx = pd.date_range("2020-01-01", periods=40, freq="D")
+    x = pd.Series(np.arange(40.0), index=idx, name="x").to_frame()
+    y = pd.Series(np.arange(30.0), index=idx[:30], name="y")
+    f = RNNForecaster(LastRow(cols=(1,)), window=3, transformer_y="passthrough",
+                      transformer_exog="passthrough")
+    with pytest.raises(ValueError, match="missing .* the first 2020-01-11"):
+        f.fit(y.drop(idx[10]), x)
+    f.set_params(fill="interpolate").fit(y.drop(idx[10]), x.drop(idx[12]))
+    assert f.last_window_.index.equals(idx[27:30])
+    # the forecast periods' covariates, one of them interpolated
+    assert f.predict(3, x.drop(idx[31])).tolist() == [30.0, 31.0, 32.0]
