@@ -2,7 +2,6 @@
 
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["RNNClassifier", "RNNRegressor", "__version__"]

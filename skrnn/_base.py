@@ -20,6 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._network import RNNNetwork, SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
+from ._persistence import VersionedStateMixin
 from ._validation import check_X, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
@@ -329,7 +330,7 @@ def _warn_diverged(solver, where, loss, est):
     )
 
 
-class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     """Shared machinery of RNNRegressor and RNNClassifier. Not for direct use."""
 
     _parameter_constraints: dict = {

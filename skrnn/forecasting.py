@@ -22,6 +22,7 @@ from sklearn.metrics import (
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from ._persistence import VersionedStateMixin
 from ._regressor import RNNRegressor
 from ._windows import (
     _show,
@@ -37,7 +38,7 @@ __all__ = ["RNNForecaster", "backtest"]
 STRATEGIES = ("recursive", "direct")
 
 
-class RNNForecaster(BaseEstimator):
+class RNNForecaster(VersionedStateMixin, BaseEstimator):
     """Forecast a time series with a recurrent network on sliding windows.
 
     ``fit(y, X=None)`` cuts the series ``y`` (a Series, or a DataFrame of
@@ -66,9 +67,10 @@ class RNNForecaster(BaseEstimator):
         Model the series differenced this many times (1: period-to-period
         changes; skforecast's parameter); forecasts are integrated back.
     transformer_y : transformer, 'passthrough' or None, default=None
-        Scaling of the (differenced) targets before windowing, fitted on the
-        training data, inverted on forecasts; None is ``StandardScaler()``,
-        'passthrough' none.
+        Transformation of the targets (e.g. a log then a scaler, in a
+        Pipeline), fitted on the training data, applied before the
+        differencing (as skforecast) and inverted on forecasts; None is
+        ``StandardScaler()``, 'passthrough' none.
     transformer_exog : transformer, 'passthrough' or None, default=None
         The same for exogenous variables.
     calibration_size : int, float or None, default=None
@@ -294,12 +296,11 @@ class RNNForecaster(BaseEstimator):
 
     def _fit_arrays(self, targets, exog):
         """Fit on aligned arrays; returns (estimator, ty, tx, n_windows)."""
-        z = targets
+        # transformed (e.g. log, scaled), then differenced: skforecast's order
+        ty = self._transformer(self.transformer_y)
+        z = targets if ty is None else np.asarray(ty.fit_transform(targets), dtype=np.float64)
         for _ in range(self._d):
             z = np.diff(z, axis=0)
-        ty = self._transformer(self.transformer_y)
-        if ty is not None:
-            z = np.asarray(ty.fit_transform(z), dtype=np.float64)
         tx = None
         if exog is not None:
             exog = exog[self._d:]
@@ -356,12 +357,12 @@ class RNNForecaster(BaseEstimator):
         est, ty, tx, _ = fitted
         B, _, k = Yh.shape
         w = self.window
-        tails, z = [], Yh
+        z = Yh if ty is None else np.asarray(
+            ty.transform(Yh.reshape(-1, k)), dtype=np.float64).reshape(Yh.shape)
+        tails = []
         for _ in range(self._d):
             tails.append(z[:, -1])
             z = np.diff(z, axis=1)
-        if ty is not None:
-            z = np.asarray(ty.transform(z.reshape(-1, k)), dtype=np.float64).reshape(B, w, k)
         E = None
         if Eh is not None:
             E = np.concatenate([Eh, Ef], axis=1)
@@ -384,11 +385,11 @@ class RNNForecaster(BaseEstimator):
             if E is not None:  # leads 1..H, as in window_arrays
                 feats = np.concatenate([z] + [E[:, j : j + w] for j in range(1, H + 1)], axis=2)
             out = np.asarray(est.predict(feats), dtype=np.float64).reshape(B, H, k)[:, :steps]
+        for level in reversed(range(self._d)):
+            out = tails[level][:, None, :] + np.cumsum(out, axis=1)
         if ty is not None:
             out = np.asarray(ty.inverse_transform(out.reshape(-1, k)),
                              dtype=np.float64).reshape(B, steps, k)
-        for level in reversed(range(self._d)):
-            out = tails[level][:, None, :] + np.cumsum(out, axis=1)
         return out
 
     # --------------------------------------------------------------- predict
@@ -548,20 +549,44 @@ class RNNForecaster(BaseEstimator):
         return pd.DataFrame(data, index=index, columns=cols)
 
     def score(self, y, X=None):
-        """R^2 of the forecast of ``y``'s periods, which must follow the data
-        the forecaster was fitted on (as a ``TimeSeriesSplit`` test fold
-        does); averaged uniformly over targets."""
+        """R^2 of the forecast of ``y``'s periods, averaged uniformly over
+        targets.
+
+        ``y`` must come after the data the forecaster was fitted on, as a
+        ``TimeSeriesSplit`` test fold does (with ``gap=g``, g periods later:
+        the forecast then runs g + len(y) steps and its last len(y) are
+        scored). Use this, or a callable scorer ``(forecaster, y_fold,
+        _=None)``, with GridSearchCV: scikit-learn's named scorers call
+        ``predict(X)`` with the fold as X, which is not a forecaster's
+        signature.
+        """
         check_is_fitted(self, "estimator_")
         frame, _ = regularize(y, what="y")
         frame = numeric_frame(frame, "y")
-        expected = future_index(numeric_frame(self.last_window_, "y").index, 1, self.freq_)[0]
-        if frame.index[0] != expected:
+        past = numeric_frame(self.last_window_, "y").index
+        gap = _periods_between(past, frame.index[0], self.freq_)
+        if gap is None:
+            expected = future_index(past, 1, self.freq_)[0]
             raise ValueError(
-                f"score forecasts the periods right after the training data, from "
+                f"score forecasts periods after the training data, from "
                 f"{_show(expected)}; y starts at {_show(frame.index[0])}."
             )
-        pred = self.predict(len(frame), X)
-        return r2_score(frame.to_numpy(), np.asarray(pred).reshape(len(frame), -1))
+        pred = np.asarray(self.predict(gap + len(frame), X))[gap:]
+        return r2_score(frame.to_numpy(), pred.reshape(len(frame), -1))
+
+
+def _periods_between(past, start, freq):
+    """How many periods lie strictly between ``past[-1]`` and ``start`` on the
+    grid of ``freq``; None if ``start`` is not after ``past[-1]`` on it."""
+    if start <= past[-1]:
+        return None
+    if isinstance(past, pd.DatetimeIndex):
+        grid = pd.date_range(past[-1], start, freq=freq)
+        return len(grid) - 2 if grid[-1] == start else None
+    if isinstance(past, pd.PeriodIndex):
+        return (start - past[-1]).n - 1
+    step, rest = divmod(int(start) - int(past[-1]), freq)
+    return step - 1 if rest == 0 else None
 
 
 def _conformal_rank(n, coverage):

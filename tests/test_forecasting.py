@@ -282,23 +282,27 @@ def test_clone_pickle_and_refit_keep_predictions():
 
 
 def test_grid_search_with_time_series_split():
-    y = load_airline().iloc[:84]
+    y = load_airline().iloc[:90]
     search = GridSearchCV(
         RNNForecaster(small_rnn(max_iter=20), differentiation=1),
         {"window": [6, 12], "estimator__hidden_size": [4, 8]},
-        cv=TimeSeriesSplit(n_splits=2, test_size=12),
+        cv=TimeSeriesSplit(n_splits=2, test_size=12, gap=2),
     )
     search.fit(y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert search.best_estimator_.predict(3).index[0] == pd.Timestamp("1956-01-01")
+    assert search.best_estimator_.predict(3).index[0] == pd.Timestamp("1956-07-01")
 
 
 def test_score_needs_the_periods_after_training():
     y = monthly(np.sin(np.arange(40) / 2.0))
     f = RNNForecaster(LastRow(), window=4).fit(y.iloc[:30])
     assert np.isfinite(f.score(y.iloc[30:]))
-    with pytest.raises(ValueError, match="from 2002-07-01; y starts at 2002-08-01"):
-        f.score(y.iloc[31:])
+    # a TimeSeriesSplit gap: forecast through it, score what follows
+    manual = f.predict(10).iloc[2:]
+    from sklearn.metrics import r2_score
+    assert f.score(y.iloc[32:]) == pytest.approx(r2_score(y.iloc[32:], manual))
+    with pytest.raises(ValueError, match="from 2002-07-01; y starts at 2002-06-01"):
+        f.score(y.iloc[29:])
 
 
 @pytest.mark.parametrize("params, message", [
@@ -353,3 +357,17 @@ def test_fill_on_request_fills_target_and_exogenous_gaps():
     assert f.last_window_.index.equals(idx[27:30])
     # the forecast periods' covariates, one of them interpolated
     assert f.predict(3, x.drop(idx[31])).tolist() == [30.0, 31.0, 32.0]
+
+
+def test_transformer_y_comes_before_the_differencing():
+    # log, then differences: exp growth becomes a constant log-difference,
+    # which a model repeating the last value continues exactly
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    t = np.arange(50.0)
+    y = monthly(100 * np.exp(0.03 * t))
+    log = make_pipeline(FunctionTransformer(np.log, inverse_func=np.exp), StandardScaler())
+    f = RNNForecaster(LastRow(), window=3, differentiation=1, transformer_y=log).fit(y)
+    np.testing.assert_allclose(f.predict(5).to_numpy(), 100 * np.exp(0.03 * np.arange(50, 55)),
+                               rtol=1e-12)
+    assert f.transformer_y_ is not log and hasattr(f.transformer_y_, "steps")

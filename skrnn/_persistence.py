@@ -1,0 +1,31 @@
+"""The skrnn version travels with every pickled estimator."""
+
+import warnings
+
+from ._version import __version__
+from .exceptions import InconsistentVersionWarning
+
+
+class VersionedStateMixin:
+    """Adds ``_skrnn_version`` to the pickled state and warns
+    (``InconsistentVersionWarning``) when another version loads it; goes
+    before ``BaseEstimator`` in the bases."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state["_skrnn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("_skrnn_version", None)
+        if saved != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_version=__version__,
+                    original_version=saved,
+                ),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
