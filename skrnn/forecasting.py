@@ -146,6 +146,29 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         self.calibration_size = calibration_size
         self.fill = fill
 
+    # ------------------------------------------------------------ pickling
+    _FRAMES = ("last_window_", "last_window_exog_")
+
+    def __getstate__(self):
+        """pandas objects as arrays, strings and numbers, so that skops can
+        load a forecaster trusting only skrnn's own types."""
+        state = super().__getstate__()
+        for name in self._FRAMES:
+            if state.get(name) is not None:
+                state[name] = _pack_frame(state[name])
+        if "freq_" in state and not isinstance(state["freq_"], numbers.Integral):
+            state["freq_"] = {"freqstr": state["freq_"].freqstr}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for name in self._FRAMES:
+            if isinstance(state.get(name), dict):
+                state[name] = _unpack_frame(state[name])
+        if isinstance(state.get("freq_"), dict):
+            state["freq_"] = pd.tseries.frequencies.to_offset(state["freq_"]["freqstr"])
+        super().__setstate__(state)
+
     # ------------------------------------------------------------ parameters
     def _check_params(self):
         def is_int(v, minimum):
@@ -587,6 +610,41 @@ def _periods_between(past, start, freq):
         return (start - past[-1]).n - 1
     step, rest = divmod(int(start) - int(past[-1]), freq)
     return step - 1 if rest == 0 else None
+
+
+def _pack_frame(obj):
+    """A Series/DataFrame on a regular index as plain values (see _unpack_frame)."""
+    idx = obj.index
+    if isinstance(idx, pd.DatetimeIndex):
+        index = {"kind": "datetime", "values": idx.asi8, "unit": idx.unit,
+                 "tz": None if idx.tz is None else str(idx.tz), "freq": idx.freqstr}
+    elif isinstance(idx, pd.PeriodIndex):
+        index = {"kind": "period", "values": idx.asi8, "freq": idx.freqstr}
+    else:
+        index = {"kind": "range", "values": np.asarray(idx, dtype=np.int64)}
+    index["name"] = idx.name
+    series = isinstance(obj, pd.Series)
+    return {"series": series, "name": obj.name if series else None,
+            "columns": None if series else list(obj.columns),
+            "values": obj.to_numpy(), "index": index}
+
+
+def _unpack_frame(packed):
+    ix = packed["index"]
+    if ix["kind"] == "datetime":
+        index = pd.DatetimeIndex(ix["values"].astype(f"datetime64[{ix['unit']}]"),
+                                 freq=ix["freq"], name=ix["name"])
+        if ix["tz"] is not None:
+            index = index.tz_localize("UTC").tz_convert(ix["tz"])
+    elif ix["kind"] == "period":
+        index = pd.PeriodIndex.from_ordinals(ix["values"], freq=ix["freq"], name=ix["name"])
+    else:
+        v = ix["values"]
+        step = int(v[1] - v[0]) if len(v) > 1 else 1
+        index = pd.RangeIndex(int(v[0]), int(v[-1]) + step, step, name=ix["name"])
+    if packed["series"]:
+        return pd.Series(packed["values"], index=index, name=packed["name"])
+    return pd.DataFrame(packed["values"], index=index, columns=packed["columns"])
 
 
 def _conformal_rank(n, coverage):
