@@ -66,13 +66,18 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     differentiation : int >= 0 or None, default=None
         Model the series differenced this many times (1: period-to-period
         changes; skforecast's parameter); forecasts are integrated back.
-    transformer_y : transformer, 'passthrough' or None, default=None
-        Transformation of the targets (e.g. a log then a scaler, in a
-        Pipeline), fitted on the training data, applied before the
-        differencing (as skforecast) and inverted on forecasts; None is
-        ``StandardScaler()``, 'passthrough' none.
-    transformer_exog : transformer, 'passthrough' or None, default=None
-        The same for exogenous variables.
+    transformer_y : transformer or None, default=None
+        A transformation of the target levels, e.g. a log (``make_pipeline(
+        FunctionTransformer(np.log, inverse_func=np.exp))``): fitted on the
+        training data, applied before the differencing (skforecast's order),
+        inverted on forecasts. None (or 'passthrough'): none.
+    transformer_exog : transformer or None, default=None
+        The same for the exogenous variables.
+    standardize : bool, default=True
+        Standardise what the network sees -- the (transformed, differenced)
+        targets and the (transformed) exogenous variables -- to zero mean and
+        unit variance over the training data, as networks need; the network's
+        outputs are mapped back. False: feed them as they are.
     calibration_size : int, float or None, default=None
         Hold out this many final periods (a float: this fraction of ``y``)
         to calibrate :meth:`predict_interval`: a copy of the forecaster fitted
@@ -87,6 +92,8 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     ----------
     estimator_ : fitted estimator
     transformer_y_, transformer_exog_ : fitted transformers or None
+    scaler_y_, scaler_exog_ : fitted StandardScaler or None
+        The standardisation of ``standardize``.
     freq_ : pandas offset or int
         The series' frequency (the step, for an integer index).
     target_names_ : list
@@ -133,6 +140,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         differentiation=None,
         transformer_y=None,
         transformer_exog=None,
+        standardize=True,
         calibration_size=None,
         fill=None,
     ):
@@ -143,6 +151,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         self.differentiation = differentiation
         self.transformer_y = transformer_y
         self.transformer_exog = transformer_exog
+        self.standardize = standardize
         self.calibration_size = calibration_size
         self.fill = fill
 
@@ -203,9 +212,11 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             if not (t is None or (isinstance(t, str) and t == "passthrough") or (
                     hasattr(t, "fit_transform") and hasattr(t, "inverse_transform"))):
                 raise ValueError(
-                    f"{name} must be None (StandardScaler), 'passthrough' or a "
-                    f"transformer with fit_transform and inverse_transform; got {t!r}."
+                    f"{name} must be None, 'passthrough' or a transformer with "
+                    f"fit_transform and inverse_transform; got {t!r}."
                 )
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise ValueError(f"standardize must be True or False, got {self.standardize!r}.")
         if self.estimator is not None and not (hasattr(self.estimator, "fit")
                                                and hasattr(self.estimator, "predict")):
             raise ValueError(
@@ -294,7 +305,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             residuals = self._calibrate(targets, ex, m)
         # everything checked and computed: now set the fitted state
         (self.estimator_, self.transformer_y_, self.transformer_exog_,
-         self.n_windows_) = state
+         self.scaler_y_, self.scaler_exog_, self.n_windows_) = state
         self.freq_ = freq
         self.target_names_ = frame.columns.tolist()
         self._series_name = y.name if isinstance(y, pd.Series) else None
@@ -313,28 +324,31 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
 
     @staticmethod
     def _transformer(spec):
-        if isinstance(spec, str):  # 'passthrough'
-            return None
-        return StandardScaler() if spec is None else clone(spec)
+        return None if spec is None or isinstance(spec, str) else clone(spec)
 
     def _fit_arrays(self, targets, exog):
-        """Fit on aligned arrays; returns (estimator, ty, tx, n_windows)."""
-        # transformed (e.g. log, scaled), then differenced: skforecast's order
+        """Fit on aligned arrays; returns (estimator, ty, tx, sy, sx, n_windows)."""
+        # the user's transformation (e.g. log), then the differencing (as
+        # skforecast), then standardisation for the network
         ty = self._transformer(self.transformer_y)
         z = targets if ty is None else np.asarray(ty.fit_transform(targets), dtype=np.float64)
         for _ in range(self._d):
             z = np.diff(z, axis=0)
-        tx = None
+        sy = StandardScaler().fit(z) if self.standardize else None
+        z = _apply(sy, z)
+        tx = sx = None
         if exog is not None:
             exog = exog[self._d:]
             tx = self._transformer(self.transformer_exog)
             if tx is not None:
                 exog = np.asarray(tx.fit_transform(exog), dtype=np.float64)
+            sx = StandardScaler().fit(exog) if self.standardize else None
+            exog = _apply(sx, exog)
         Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
         est = RNNRegressor() if self.estimator is None else clone(self.estimator)
         Yw = Yw.reshape(len(Yw), -1)
         est.fit(Xw, Yw[:, 0] if Yw.shape[1] == 1 else Yw)
-        return est, ty, tx, len(Xw)
+        return est, ty, tx, sy, sx, len(Xw)
 
     def _calibrate(self, targets, exog, m):
         """Out-of-sample errors from every origin in the last ``m`` periods."""
@@ -377,21 +391,18 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         """Forecasts (B, steps, k) on the original scale from histories
         ``Yh`` (B, window + d, k), covariates ``Eh`` (B, window, e) and
         ``Ef`` (B, future, e)."""
-        est, ty, tx, _ = fitted
+        est, ty, tx, sy, sx, _ = fitted
         B, _, k = Yh.shape
         w = self.window
-        z = Yh if ty is None else np.asarray(
-            ty.transform(Yh.reshape(-1, k)), dtype=np.float64).reshape(Yh.shape)
+        z = _apply(ty, Yh)
         tails = []
         for _ in range(self._d):
             tails.append(z[:, -1])
             z = np.diff(z, axis=1)
+        z = _apply(sy, z)
         E = None
         if Eh is not None:
-            E = np.concatenate([Eh, Ef], axis=1)
-            e = E.shape[2]
-            if tx is not None:
-                E = np.asarray(tx.transform(E.reshape(-1, e)), dtype=np.float64).reshape(B, -1, e)
+            E = _apply(sx, _apply(tx, np.concatenate([Eh, Ef], axis=1)))
         if self.strategy == "recursive":
             out = np.empty((B, steps, k))
             hist = z
@@ -408,17 +419,16 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             if E is not None:  # leads 1..H, as in window_arrays
                 feats = np.concatenate([z] + [E[:, j : j + w] for j in range(1, H + 1)], axis=2)
             out = np.asarray(est.predict(feats), dtype=np.float64).reshape(B, H, k)[:, :steps]
+        out = _apply(sy, out, inverse=True)
         for level in reversed(range(self._d)):
             out = tails[level][:, None, :] + np.cumsum(out, axis=1)
-        if ty is not None:
-            out = np.asarray(ty.inverse_transform(out.reshape(-1, k)),
-                             dtype=np.float64).reshape(B, steps, k)
-        return out
+        return _apply(ty, out, inverse=True)
 
     # --------------------------------------------------------------- predict
     def _fitted(self):
         check_is_fitted(self, "estimator_")
-        return (self.estimator_, self.transformer_y_, self.transformer_exog_, self.n_windows_)
+        return (self.estimator_, self.transformer_y_, self.transformer_exog_,
+                self.scaler_y_, self.scaler_exog_, self.n_windows_)
 
     def _check_steps(self, steps):
         if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
@@ -610,6 +620,14 @@ def _periods_between(past, start, freq):
         return (start - past[-1]).n - 1
     step, rest = divmod(int(start) - int(past[-1]), freq)
     return step - 1 if rest == 0 else None
+
+
+def _apply(transformer, A, inverse=False):
+    """A fitted transformer (or None: identity) on the last axis of A."""
+    if transformer is None:
+        return A
+    f = transformer.inverse_transform if inverse else transformer.transform
+    return np.asarray(f(A.reshape(-1, A.shape[-1])), dtype=np.float64).reshape(A.shape)
 
 
 def _pack_frame(obj):

@@ -127,13 +127,13 @@ def test_forecast_index_follows_the_training_frequency(index, expected):
 def test_recursive_feeds_predictions_back_and_direct_predicts_at_once():
     y = monthly(np.arange(30) % 7)
     # LastRow repeats the last value: recursive forecasts stay flat
-    rec = RNNForecaster(LastRow(), window=4, transformer_y="passthrough").fit(y)
+    rec = RNNForecaster(LastRow(), window=4, standardize=False).fit(y)
     np.testing.assert_array_equal(rec.predict(5).to_numpy(), [y.iloc[-1]] * 5)
     class LastRowMulti(LastRow):
         def predict(self, X):  # 'direct' with horizon 3: three outputs
             return np.repeat(X[:, -1, :1], 3, axis=1) + np.arange(3)
     dire = RNNForecaster(LastRowMulti(), window=4, strategy="direct", horizon=3,
-                         transformer_y="passthrough").fit(y)
+                         standardize=False).fit(y)
     np.testing.assert_array_equal(dire.predict(2).to_numpy(), y.iloc[-1] + np.arange(2))
     with pytest.raises(ValueError, match="steps=4 is more than horizon=3"):
         dire.predict(4)
@@ -163,7 +163,7 @@ def test_exogenous_values_of_the_forecast_periods_reach_the_model(strategy):
     # columns: y, then x at +1 .. +H; the lead k is column k
     est = LastRow(cols=tuple(range(1, H + 1))) if H > 1 else LastRow(cols=(1,))
     f = RNNForecaster(est, window=6, strategy=strategy, horizon=H if H > 1 else None,
-                      transformer_y="passthrough", transformer_exog="passthrough")
+                      standardize=False)
     f.fit(y, x.to_frame())
     steps = 4
     pred = f.predict(steps, x.to_frame())
@@ -312,6 +312,7 @@ def test_score_needs_the_periods_after_training():
     (dict(differentiation=-1), "differentiation must be None or an integer >= 0"),
     (dict(calibration_size=1.5), "calibration_size must be None, an integer"),
     (dict(transformer_y="none"), "transformer_y must be None"),
+    (dict(standardize="yes"), "standardize must be True or False"),
     (dict(window=39), "y has 40 periods; window=39"),
 ])
 def test_bad_parameters_and_a_failed_fit_leaves_the_forecaster_unchanged(params, message):
@@ -349,8 +350,7 @@ def test_fill_on_request_fills_target_and_exogenous_gaps():
     idx = pd.date_range("2020-01-01", periods=40, freq="D")
     x = pd.Series(np.arange(40.0), index=idx, name="x").to_frame()
     y = pd.Series(np.arange(30.0), index=idx[:30], name="y")
-    f = RNNForecaster(LastRow(cols=(1,)), window=3, transformer_y="passthrough",
-                      transformer_exog="passthrough")
+    f = RNNForecaster(LastRow(cols=(1,)), window=3, standardize=False)
     with pytest.raises(ValueError, match="missing .* the first 2020-01-11"):
         f.fit(y.drop(idx[10]), x)
     f.set_params(fill="interpolate").fit(y.drop(idx[10]), x.drop(idx[12]))
@@ -371,3 +371,23 @@ def test_transformer_y_comes_before_the_differencing():
     np.testing.assert_allclose(f.predict(5).to_numpy(), 100 * np.exp(0.03 * np.arange(50, 55)),
                                rtol=1e-12)
     assert f.transformer_y_ is not log and hasattr(f.transformer_y_, "steps")
+
+
+def test_the_network_sees_standardized_differences():
+    class Recording(LastRow):
+        def fit(self, X, y):
+            self.X_, self.y_ = X, y
+            return super().fit(X, y)
+
+    rng = np.random.default_rng(0)
+    y = monthly(100 + np.cumsum(rng.normal(2, 5, size=80)))
+    x = pd.DataFrame({"x": rng.normal(50, 10, size=80)}, index=y.index)
+    f = RNNForecaster(Recording(), window=5, differentiation=1).fit(y, x)
+    d = np.diff(y.to_numpy())
+    np.testing.assert_allclose(f.scaler_y_.mean_, [d.mean()])
+    np.testing.assert_allclose(f.scaler_y_.scale_, [d.std()])
+    np.testing.assert_allclose(f.estimator_.y_, (d[5:] - d.mean()) / d.std())
+    np.testing.assert_allclose(f.scaler_exog_.mean_, [x["x"].iloc[1:].mean()])
+    raw = RNNForecaster(Recording(), window=5, differentiation=1, standardize=False).fit(y, x)
+    assert raw.scaler_y_ is None and raw.scaler_exog_ is None
+    np.testing.assert_allclose(raw.estimator_.y_, d[5:])
