@@ -43,15 +43,32 @@ def _is_sequence_list(X):
     return len(shapes) > 1
 
 
+#: Elements per chunk when scanning X for NaN or infinity (a mask of all of
+#: X would be X.size bytes: 200,000 x 50 x 8 float64 -> 80 MB)
+SCAN_ELEMENTS = 2**22
+
+
+def _first_where(X, test):
+    """(i, t, f) of the first element of 3-D X where ``test`` holds, or None,
+    scanning chunks of sequences so that the mask stays small."""
+    rows = max(1, SCAN_ELEMENTS // max(1, X[0].size))
+    for s in range(0, X.shape[0], rows):
+        mask = test(X[s : s + rows])
+        if mask.any():
+            i, t, f = np.argwhere(mask)[0]
+            return s + int(i), int(t), int(f)
+    return None
+
+
 def _lengths_from_nan_padding(X, name):
     """Lengths of NaN-padded sequences; errors for NaN that is not padding.
 
     A step is padding when all its features are NaN and every later step is
     padding too. Returns None when no sequence is padded.
     """
-    nan = np.isnan(X)
-    if not nan.any():
+    if _first_where(X, np.isnan) is None:  # the common case, in bounded memory
         return None
+    nan = np.isnan(X)
     step_nan = nan.all(axis=2)  # (n, T)
     T = X.shape[1]
     # last step that is not all-NaN, +1
@@ -102,8 +119,9 @@ def check_X(estimator, X, *, reset):
     if ndim == 3:
         if X.dtype.kind == "b":
             raise TypeError(f"{name} expects real-valued X, got a boolean array.")
-        if X.dtype.kind == "f" and np.isinf(X).any():
-            i, t, f = np.argwhere(np.isinf(X))[0]
+        bad = _first_where(X, np.isinf) if X.dtype.kind == "f" else None
+        if bad is not None:
+            i, t, f = bad
             raise ValueError(
                 f"{name}: Input X contains infinity in sequence {i} at time step {t} "
                 f"(feature {f}); every value must be finite (NaN only as padding)."

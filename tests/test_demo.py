@@ -82,3 +82,38 @@ def test_learning_quality_example_lstm_and_gru_reach_the_mlp(tmp_path, monkeypat
     assert set(accuracy) == {"MLP", "LSTM", "GRU"}
     assert float(accuracy["LSTM"]) >= float(accuracy["MLP"]) > 0.9
     assert float(accuracy["GRU"]) >= float(accuracy["MLP"])
+
+
+def _run_example(name, argv, monkeypatch, tmp_path):
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / name
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(path), *argv])
+    return runpy.run_path(str(path), run_name="not_main")["main"](argv)
+
+
+def test_distributed_grid_search_example_equals_serial(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    search = _run_example("distributed_grid_search.py", ["--max-iter", "2"],
+                          monkeypatch, tmp_path)
+    out = capsys.readouterr().out
+    assert "cluster: 2 workers" in out
+    assert "equal to a serial run with one BLAS thread: True" in out
+    assert len(search.cv_results_["params"]) == 4
+
+
+def test_forecast_airline_example_beats_the_baselines_fast(tmp_path, monkeypatch):
+    """examples/plot_forecast_airline.py --fast (issue 7's figures, small grid)."""
+    res = _run_example("plot_forecast_airline.py", ["--fast", "--output", "a.png"],
+                       monkeypatch, tmp_path)
+    assert res["rnn_mae"] < res["snaive_mae"]
+    assert res["rnn_mae"] < res["ridge_raw_mae"]
+    assert 0.5 <= res["coverage"] <= 1.0
+
+
+def test_tune_forecaster_example_grid_search_equals_hand_loop(tmp_path, monkeypatch):
+    res = _run_example("tune_forecaster_window.py", ["--fast"], monkeypatch, tmp_path)
+    assert res["same_as_hand_loop"]
+    assert set(res["best_params"]) == {"estimator__hidden_size", "window"}
