@@ -51,7 +51,7 @@ SCAN_ELEMENTS = 2**22
 def _first_where(X, test):
     """(i, t, f) of the first element of 3-D X where ``test`` holds, or None,
     scanning chunks of sequences so that the mask stays small."""
-    rows = max(1, SCAN_ELEMENTS // max(1, X[0].size))
+    rows = max(1, SCAN_ELEMENTS // max(1, int(np.prod(X.shape[1:]))))
     for s in range(0, X.shape[0], rows):
         mask = test(X[s : s + rows])
         if mask.any():

@@ -209,3 +209,19 @@ def test_dask_cluster_grid_search_equals_serial():
     with threadpool_limits(limits=1, user_api="blas"):
         serial, _ = _search(n_jobs=1)
     _same_search(serial, remote, X)
+
+
+def test_nan_and_inf_scans_work_chunk_by_chunk(monkeypatch):
+    # X is scanned for NaN/infinity a few sequences at a time (bounded memory
+    # on 200,000 sequences); what is found, and where, must not change
+    from skrnn import _validation
+    monkeypatch.setattr(_validation, "SCAN_ELEMENTS", 7)  # 1 sequence per chunk
+    est, X = fitted("reg", CONFIGS[0])
+    bad = X.copy()
+    bad[37, 4, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity in sequence 37 at time step 4 .feature 2"):
+        est.predict(bad)
+    padded = X.copy()
+    padded[41, 3:] = np.nan  # padding of one late sequence
+    np.testing.assert_array_equal(est.predict(padded)[41], est.predict([X[41, :3]])[0])
+    np.testing.assert_array_equal(est.predict(padded)[:41], est.predict(X[:41]))
