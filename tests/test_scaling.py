@@ -223,5 +223,6 @@ def test_nan_and_inf_scans_work_chunk_by_chunk(monkeypatch):
         est.predict(bad)
     padded = X.copy()
     padded[41, 3:] = np.nan  # padding of one late sequence
-    np.testing.assert_array_equal(est.predict(padded)[41], est.predict([X[41, :3]])[0])
+    np.testing.assert_allclose(est.predict(padded)[41], est.predict([X[41, :3]])[0],
+                               rtol=1e-12)  # another batch: BLAS rounding only
     np.testing.assert_array_equal(est.predict(padded)[:41], est.predict(X[:41]))
