@@ -553,13 +553,13 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                 "predict_interval needs calibration residuals: fit with "
                 "calibration_size (e.g. calibration_size=0.2) first."
             )
-        pred, index = self._point(steps, X, last_window, last_window_exog)
         if steps > res.shape[1]:
             raise ValueError(
                 f"steps={steps}, but the calibration errors go {res.shape[1]} steps "
                 f"ahead (calibration_size={self.calibration_size}); increase "
                 f"calibration_size."
             )
+        pred, index = self._point(steps, X, last_window, last_window_exog)
         q = np.empty_like(pred)
         for s in range(steps):
             err = np.abs(res[:, s])  # (n_origins, k)
