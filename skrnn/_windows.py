@@ -171,6 +171,15 @@ def check_finite(frame, what):
         )
 
 
+def checked_frame(data, *, fill=None, freq=None, what="y"):
+    """``(frame, freq)``: ``data`` regularized (``regularize``), as a float64
+    DataFrame without NaN or infinity."""
+    data, offset = regularize(data, fill=fill, freq=freq, what=what)
+    frame = numeric_frame(data, what)
+    check_finite(frame, what)
+    return frame, offset
+
+
 def window_arrays(targets, exog, window, horizon):
     """Windows over aligned arrays ``targets`` (n, k) and ``exog`` (n, e) or None.
 

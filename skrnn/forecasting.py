@@ -27,6 +27,7 @@ from ._regressor import RNNRegressor
 from ._windows import (
     _show,
     check_finite,
+    checked_frame,
     future_index,
     numeric_frame,
     regularize,
@@ -235,9 +236,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     # ------------------------------------------------------------------ data
     def _read(self, y, X):
         """Checked training data: (targets frame, exog frame or None, freq)."""
-        y, freq = regularize(y, fill=self.fill, what="y")
-        frame = numeric_frame(y, "y")
-        check_finite(frame, "y")
+        frame, freq = checked_frame(y, fill=self.fill, what="y")
         exog = None if X is None else self._read_exog(X, frame.index, columns=None)
         return frame, exog, freq
 
@@ -450,8 +449,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                 raise ValueError("last_window_exog needs last_window.")
             lw = self.last_window_
             return numeric_frame(lw, "last_window"), self.last_window_exog_
-        lw, _ = regularize(last_window, fill=self.fill, what="last_window")
-        frame = numeric_frame(lw, "last_window")
+        frame, _ = checked_frame(last_window, fill=self.fill, what="last_window")
         if frame.columns.tolist() != self.target_names_ and not self._is_series:
             raise ValueError(
                 f"last_window has columns {frame.columns.tolist()}; the forecaster "
@@ -463,7 +461,6 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                 f"last_window has {len(frame)} periods; window={self.window} and "
                 f"differentiation={self._d} need the last {need}."
             )
-        check_finite(frame, "last_window")
         frame = frame.iloc[-need:]
         exog = None
         if self.exog_names_ is not None:
@@ -596,7 +593,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         frame, _ = regularize(y, what="y")
         frame = numeric_frame(frame, "y")
-        past = numeric_frame(self.last_window_, "y").index
+        past = self.last_window_.index
         gap = _periods_between(past, frame.index[0], self.freq_)
         if gap is None:
             expected = future_index(past, 1, self.freq_)[0]
@@ -724,14 +721,12 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
     for fold, start in enumerate(range(initial, n, steps)):
         k = min(steps, n - start)
         train = y.iloc[:start]
-        ex_train = None if X is None else X.loc[train.index]
-        ex_future = None if X is None else X
+        # X whole: fit and predict take the periods they need from it
         if model is None or (every and fold % every == 0):
-            model = clone(forecaster).fit(train, ex_train)
-            pred = model.predict(k, ex_future)
+            model = clone(forecaster).fit(train, X)
+            pred = model.predict(k, X)
         else:
-            pred = model.predict(k, ex_future, last_window=train,
-                                 last_window_exog=ex_train)
+            pred = model.predict(k, X, last_window=train, last_window_exog=X)
         truth = frame.iloc[start : start + k]
         pred = pred.to_frame() if as_series else pred
         for j, name in enumerate(frame.columns):
