@@ -4,23 +4,27 @@ Cells and gate layouts live in ``_cells``/``_network``; this module sees only
 ``RNNNetwork`` and its flat parameter vector ``self._params``.
 """
 
-import hashlib
-import time
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._network import RNNNetwork, SequenceDropout
-from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
+from ._network import RNNNetwork
+from ._patching import auto_patch_size, patch
 from ._persistence import VersionedStateMixin
+from ._training import (
+    Standardization,
+    batch_steps,
+    fit_lbfgs,
+    fit_stochastic,
+    merge_duplicates,
+    weighted_moments,
+)
 from ._validation import check_X, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
@@ -57,6 +61,14 @@ ATTRIBUTES_FIT_DOC = """\
         Training loss after each epoch (sgd, adam only).
     best_loss_ : float or None
         Lowest training loss reached (sgd, adam; None with early_stopping).
+    patch_size_ : int
+        Steps per patch the network reads (1: every step; see
+        ``patch_size``).
+    input_mean_, input_scale_ : ndarray of shape (patch_size_ * n_features,) or None
+        Mean and standard deviation of each input feature over the valid
+        steps of the training sequences, by which the network was trained
+        (``standardize``; None with ``standardize=False``). Already folded
+        into ``weights_``.
     validation_scores_ : list of float or None
         Score on the held-out sequences after each epoch (early_stopping;
         else None).
@@ -82,12 +94,15 @@ PARAMETERS_DOC = """\
     ----------
     hidden_size : int, default=32
         Number of hidden units of each recurrent layer and direction.
-    cell : {"rnn", "lstm", "gru"}, default="rnn"
+    cell : {"rnn", "lstm", "gru"}, default="gru"
         Recurrent cell, with PyTorch's equations and weight layout:
         "rnn" is the Elman cell ``h_t = activation(W_ih x_t + b_ih + W_hh
         h_{t-1} + b_hh)`` (``nn.RNN``); "lstm" is ``nn.LSTM`` (gates i, f, g,
         o); "gru" is ``nn.GRU`` (gates r, z, n, the reset gate applied to
-        ``W_hn h + b_hn``). Weights start uniform in +-1/sqrt(hidden_size).
+        ``W_hn h + b_hn``). The gated cells learn long-range dependencies
+        the Elman cell cannot (README, "Long-range dependencies"); GRU is the
+        default, measured across the development panel
+        (``benchmarks/bench_defaults.py``).
     activation : {"tanh", "relu"}, default="tanh"
         Nonlinearity of the Elman cell (ignored by lstm and gru).
     num_layers : int, default=1
@@ -101,6 +116,28 @@ PARAMETERS_DOC = """\
         head reads the top layer at every step; y has one target per step,
         ``(n_samples, n_timesteps[, n_outputs])``. The loss is summed over
         the time steps of a sequence and averaged over sequences.
+    pooling : {"last", "mean", "max", "attention"}, default="mean"
+        What the head reads of each sequence (many-to-one): "last", the
+        last valid state (with ``bidirectional``, and the backward
+        direction's state after reading the whole sequence: PyTorch's
+        ``h_n``); "mean" or "max", the mean or elementwise maximum of the
+        top layer's outputs over the sequence's valid steps (padding
+        excluded); "attention", their average weighted by a softmax over the
+        valid steps of a learned score per step. Pooling lets the gradient
+        reach every step directly instead of through the whole sequence.
+        Ignored with ``return_sequences`` (one output per step); must be
+        "last" with ``bptt_steps``.
+    patch_size : int, "auto" or None, default="auto"
+        Read the sequences in patches of this many consecutive steps: T
+        steps of F features become ceil(T / patch_size) steps of
+        ``patch_size * F`` features (each patch flattened time-major, the
+        last one zero-filled), so the network runs patch_size times fewer
+        recurrent steps (SegRNN, Lin et al. 2023; PatchTST, Nie et al.
+        2023). "auto" keeps sequences of up to 64 steps as they are and
+        reads longer ones in patches of ceil(T / 64) steps, T the longest
+        training sequence; None (or 1) reads every step. The size used is
+        ``patch_size_``; ``weights_`` then take ``patch_size_ * F`` inputs.
+        Needs ``return_sequences=False`` (1 with it).
     dropout : float, default=0.0
         Probability of zeroing each output of every recurrent layer but the
         last, during training only (PyTorch's ``dropout``). Masks are
@@ -116,6 +153,26 @@ PARAMETERS_DOC = """\
         ``head.weight`` and ``head.bias``. Like GaussianMixture's
         ``means_init``. To change a fitted model's weights, write into
         ``weights_`` instead.
+    init : {"orthogonal", "uniform"}, default="orthogonal"
+        Random initial weights: "orthogonal" is Keras's for recurrent
+        layers -- input weights Glorot-uniform, recurrent weights an
+        orthogonal matrix per layer, biases 0 but the LSTM's forget gate's,
+        1 (Jozefowicz et al. 2015) -- and the head Glorot-uniform;
+        "uniform" is PyTorch's, every array uniform in +-1/sqrt(hidden_size).
+        Ignored for the arrays given in ``weights_init``.
+    standardize : bool, default=True
+        Train on inputs (and, for the regressor, targets) standardised to
+        zero mean and unit variance per feature, over the valid steps of the
+        training sequences weighted by ``sample_weight``, so that the fit
+        does not depend on the data's units (``X * 1000`` fits as X does).
+        The statistics are fitted attributes (``input_mean_``,
+        ``input_scale_``, ``target_mean_``, ``target_scale_``), and after
+        training they are folded exactly into the first layer's input
+        weights and the head, so ``weights_`` and ``predict`` act on raw
+        data (PyTorch loaded with ``weights_`` reproduces ``predict``).
+        ``loss_`` and ``loss_curve_`` are then losses of the standardised
+        problem. Kept from the first fit for ``warm_start`` and
+        ``partial_fit``. False trains on the data as given.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         Optimiser, as in scikit-learn's MLP. "adam" and "sgd" go through minibatches
         of shuffled sequences; "lbfgs" uses scipy's L-BFGS-B on the whole set.
@@ -123,14 +180,23 @@ PARAMETERS_DOC = """\
         Strength of the L2 penalty on the weight matrices (not the biases),
         ``alpha / (2 n_samples) * sum ||W||**2`` as in MLP.
     batch_size : int or "auto", default="auto"
-        Minibatch size for sgd/adam; "auto" is ``min(200, n_samples)``.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Learning-rate schedule of sgd and adam: "invscaling" uses
-        ``learning_rate_init / (t_ + 1) ** power_t``; "adaptive" divides the
-        rate by 5 whenever the training loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs.
-    learning_rate_init : float, default=0.001
-        Initial step size of sgd and adam.
+        Minibatch size for sgd/adam; "auto" is ``min(32, n_samples // 10)``
+        (at least 1), about ten updates per epoch on small data sets, as
+        Fawaz et al. (2019) train time-series networks. MLP's
+        ``min(200, n_samples)`` made one update per epoch on a small set,
+        where the stopping rule ended training before it had learned.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
+        Learning-rate schedule of sgd and adam: "constant"; "invscaling" uses
+        ``learning_rate_init / (t_ + 1) ** power_t``; "adaptive" (reduce on
+        plateau) divides the rate by 5 whenever the training loss (the
+        validation score, with ``early_stopping``) has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and stops once it is below
+        1e-6 -- so training stops only after several plateaus, at least
+        ``5 * n_iter_no_change`` epochs from the default rate. MLP's default
+        is "constant", which stops at the first plateau.
+    learning_rate_init : float, default=0.01
+        Initial step size of sgd and adam (MLP's default is 0.001; the
+        adaptive schedule lowers it as training stalls).
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule.
     max_iter : int, default=200
@@ -178,9 +244,10 @@ PARAMETERS_DOC = """\
         with ``learning_rate="adaptive"``, before dividing the rate by 5.
     max_fun : int, default=15000
         Maximum number of loss evaluations of lbfgs.
-    max_grad_norm : float or None, default=None
+    max_grad_norm : float or None, default=1.0
         Clip the gradient's global L2 norm to this value before every sgd/adam
-        step (the usual remedy for exploding gradients); None disables. If
+        step (the usual remedy for exploding gradients, Pascanu et al. 2013);
+        None disables. If
         training still diverges (a NaN or infinite loss or gradient), it
         stops with a ConvergenceWarning and keeps the weights of the best
         epoch so far, which predict finite values. Ctrl-C (KeyboardInterrupt)
@@ -199,137 +266,6 @@ PARAMETERS_DOC = """\
 """
 
 
-#: with variable lengths, shuffled sequences are sorted by length within
-#: pools of this many batches before being cut into batches, so that a batch
-#: holds sequences of similar length and runs few padded steps
-BUCKET_POOL = 20
-
-
-def _minibatches(n_samples, batch_size, lengths, shuffle, rng):
-    """Index (slice or array) of each minibatch of one epoch.
-
-    Equal lengths: consecutive slices of one permutation (MLP's batching).
-    Variable lengths and ``shuffle``: the permutation is cut into pools of
-    ``BUCKET_POOL`` batches, each pool sorted by length and cut into batches,
-    and the batches are visited in random order.
-    """
-    if not shuffle:
-        return [slice(s, min(s + batch_size, n_samples))
-                for s in range(0, n_samples, batch_size)]
-    order = rng.permutation(n_samples)
-    if lengths is None or BUCKET_POOL <= 1:
-        return [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
-    pool = batch_size * BUCKET_POOL
-    batches = []
-    for p in range(0, n_samples, pool):
-        chunk = order[p : p + pool]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches += [chunk[s : s + batch_size] for s in range(0, len(chunk), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def _batch_steps(lengths, idx, T):
-    """Steps to run for the sequences ``idx``: (longest length, lengths or None).
-
-    A batch runs only up to its longest sequence; lengths is None when every
-    sequence of the batch has that length (no masking needed).
-    """
-    if lengths is None:
-        return T, None
-    Lb = lengths[idx]
-    Tb = int(Lb.max())
-    return Tb, (None if (Lb == Tb).all() else Lb)
-
-
-#: with verbose, a long epoch prints a progress line at least this often (s)
-HEARTBEAT = 10.0
-
-
-def _duration(seconds):
-    """'42s', '3m05s', '2h07m'."""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def _batch(data, idx, T):
-    """Time-major arrays of the training sequences ``idx``, up to step T.
-
-    X (T, B, F) gathered from the caller's X through ``rows`` (training never
-    holds a second full copy of X), Y (B, K) or (T, B, K), step weights
-    (T, B) or None.
-    """
-    X = np.ascontiguousarray(data["X"][data["rows"][idx], :T].transpose(1, 0, 2))
-    Y = data["Y"][idx]
-    if Y.ndim == 3:  # one target per step
-        Y = np.ascontiguousarray(Y[:, :T].transpose(1, 0, 2))
-    step = data["step_w"]
-    if step is not None:
-        step = np.ascontiguousarray(step[idx, :T].T)
-    return X, Y, step
-
-
-def _merge_duplicates(data, keep_order):
-    """Merge identical (sequence, target) pairs into one, weights summed.
-
-    Also drops zero-weight sequences and, unless ``keep_order``, sorts the
-    sequences by a digest of their content. The loss is unchanged (a weight k
-    is k copies by definition), and the solvers then see the same data --
-    bitwise -- whether a sequence is repeated k times or weighted k, and
-    whatever the order of the training sequences. X itself is not copied:
-    ``rows`` indexes the kept sequences in it, in order, and every other
-    entry is reordered. Adds ``keys`` (uint64 digests, the dropout masks'
-    seeds).
-    """
-    X, Y, lengths, sw = data["X"], data["Y"], data["lengths"], data["sw"]
-    n = X.shape[0]
-    digest = np.empty((n, 2), dtype=np.uint64)
-    for i in range(n):
-        L = X.shape[1] if lengths is None else lengths[i]
-        h = hashlib.blake2b(np.ascontiguousarray(X[i, :L]).tobytes(), digest_size=16)
-        h.update(np.ascontiguousarray(Y[i, :L] if Y.ndim == 3 else Y[i]).tobytes())
-        digest[i] = np.frombuffer(h.digest(), dtype=np.uint64)
-    _, first, inverse = np.unique(digest, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    weight = np.bincount(inverse, weights=None if sw is None else sw.astype(np.float64),
-                         minlength=len(first))
-    groups = np.argsort(first, kind="stable") if keep_order else np.arange(len(first))
-    groups = groups[weight[groups] > 0]
-    order = first[groups]
-    merged = {key: (None if value is None else value[order]) for key, value in data.items()
-              if key != "X"}
-    merged["X"], merged["rows"] = X, order
-    if sw is None and len(first) == n:
-        merged["sw"] = None  # every weight is 1: the unweighted loss, bitwise
-    else:
-        merged["sw"] = weight[groups].astype(X.dtype)
-    merged["keys"] = digest[order, 0]
-    return merged
-
-
-def _sequences_seen(data):
-    """Training sequences counted by weight: an int when the weights are."""
-    sw = data["sw"]
-    total = len(data["rows"]) if sw is None else float(sw.sum())
-    return int(total) if total == int(total) else total
-
-
-def _warn_diverged(solver, where, loss, est):
-    kept = ("the weights with the lowest loss evaluated" if loss is not None else
-            "the weights of the best epoch so far")
-    warnings.warn(
-        f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
-        f"or infinite. Training stopped and {type(est).__name__} keeps {kept}, "
-        f"which predict finite values. Lower learning_rate_init (now "
-        f"{est.learning_rate_init}) or clip gradients with max_grad_norm (now "
-        f"{est.max_grad_norm}, e.g. 1.0), and scale the data.",
-        ConvergenceWarning,
-    )
-
-
 class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     """Shared machinery of RNNRegressor and RNNClassifier. Not for direct use."""
 
@@ -340,8 +276,13 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "return_sequences": ["boolean"],
+        "pooling": [StrOptions({"last", "mean", "max", "attention"})],
+        "patch_size": [Interval(Integral, 1, None, closed="left"),
+                       StrOptions({"auto"}), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "weights_init": [dict, None],
+        "init": [StrOptions({"uniform", "orthogonal"})],
+        "standardize": ["boolean"],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -374,18 +315,22 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         self,
         hidden_size=32,
         *,
-        cell="rnn",
+        cell="gru",
         activation="tanh",
         num_layers=1,
         bidirectional=False,
         return_sequences=False,
+        pooling="mean",
+        patch_size="auto",
         dropout=0.0,
         weights_init=None,
+        init="orthogonal",
+        standardize=True,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate="adaptive",
+        learning_rate_init=0.01,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -402,7 +347,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        max_grad_norm=None,
+        max_grad_norm=1.0,
         bptt_steps=None,
     ):
         self.hidden_size = hidden_size
@@ -411,8 +356,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.return_sequences = return_sequences
+        self.pooling = pooling
+        self.patch_size = patch_size
         self.dropout = dropout
         self.weights_init = weights_init
+        self.init = init
+        self.standardize = standardize
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -480,6 +429,13 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "bidirectional=False: a backward direction reads each sequence "
                 "from its end. Set bptt_steps=None or bidirectional=False."
             )
+        if (self.bptt_steps is not None and self.pooling != "last"
+                and not self.return_sequences):
+            raise ValueError(
+                f"bptt_steps={self.bptt_steps} (truncated BPTT) needs pooling='last', "
+                f"got pooling={self.pooling!r}: pooling over all steps cannot be "
+                "split into windows. Set pooling='last' or bptt_steps=None."
+            )
         if self.dropout and self.solver == "lbfgs":
             raise ValueError(
                 f"dropout={self.dropout} needs a stochastic solver: L-BFGS needs a "
@@ -513,54 +469,9 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         # fails, put the estimator back exactly as it was.
         saved = dict(self.__dict__)
         try:
-            X, lengths = check_X(self, X, reset=first_pass)
-            if not first_pass:
-                X = X.astype(self._params.dtype, copy=False)
-            n_samples = X.shape[0]
-            Y = self._prepare_targets(
-                y, n_samples, X.dtype, reset=first_pass,
-                n_timesteps=X.shape[1] if self.return_sequences else None,
-                lengths=lengths, classes=classes,
+            data, validation, net, scaled = self._prepare(
+                X, y, sample_weight, first_pass, incremental, classes, rng
             )
-            sw = None
-            if sample_weight is not None:
-                sw = _check_sample_weight(sample_weight, X[:, 0], dtype=X.dtype,
-                                          ensure_non_negative=True)
-                if not sw.any():
-                    raise ValueError(
-                        "Sample weights must contain at least one non-zero number."
-                    )
-            class_w, step_w = self._target_weights(Y, lengths, incremental)
-            if class_w is not None:
-                sw = class_w.astype(X.dtype) if sw is None else sw * class_w
-            data = _merge_duplicates(
-                dict(X=X, Y=Y, lengths=lengths, sw=sw, step_w=step_w),
-                keep_order=self.solver != "lbfgs" and not self.shuffle,
-            )
-            validation = None
-            if self.early_stopping and self.solver != "lbfgs":
-                data, validation = self._split_validation(data, rng)
-            spec = dict(
-                cell=self.cell,
-                n_features=X.shape[2],
-                hidden_size=self.hidden_size,
-                n_outputs=Y.shape[-1],
-                out_activation=self.out_activation_,
-                activation=self.activation,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                return_sequences=self.return_sequences,
-                dropout=self.dropout,
-            )
-            if not first_pass:
-                self._check_warm_start_compatible(spec)
-                self._net.dropout = float(self.dropout)
-            else:
-                net = RNNNetwork(**spec)
-                init = (
-                    None if self.weights_init is None
-                    else net.params_from(self.weights_init, X.dtype)
-                )
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -568,29 +479,22 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
         if first_pass:
             self._net = net
-            self._params = net.init_params(rng, X.dtype) if init is None else init
             self.n_iter_ = 0
             self.t_ = 0
-        if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
-            for attr in ("loss_curve_", "best_loss_", "_optimizer",
-                         "validation_scores_", "best_validation_score_"):
-                self.__dict__.pop(attr, None)
-            self._fit_lbfgs(data)
-        else:
-            if first_pass or not hasattr(self, "loss_curve_"):
-                self.loss_curve_ = []
-            if not incremental:
-                self._no_improvement_count = 0
-            if validation is not None:
-                if not isinstance(getattr(self, "validation_scores_", None), list):
-                    self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
+            self._optimizer = None
+        self._reset_training_attributes(first_pass, incremental, validation)
+        try:
+            if self.solver == "lbfgs":
+                fit_lbfgs(self, self._net, scaled, data)
             else:
-                self.validation_scores_ = self.best_validation_score_ = None
-                if first_pass or getattr(self, "best_loss_", None) is None:
-                    self.best_loss_ = np.inf
-            self._fit_stochastic(data, validation, rng, incremental)
+                fit_stochastic(self, self._net, scaled, data, validation, rng,
+                               incremental, self._validation_score)
+        finally:  # also after Ctrl-C: the model holds what was trained
+            raw = self._standardization.to_raw(self._net, scaled)
+            if first_pass:
+                self._params = raw
+            else:  # in place: views of the weights stay current
+                self._params[...] = raw
 
         if not np.isfinite(self._params).all():  # unreachable by design: guard
             raise ValueError(
@@ -600,10 +504,145 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return self
 
+    def _reset_training_attributes(self, first_pass, incremental, validation):
+        if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
+            for attr in ("loss_curve_", "best_loss_", "validation_scores_",
+                         "best_validation_score_"):
+                self.__dict__.pop(attr, None)
+            self._optimizer = None
+            return
+        if first_pass or not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+        if not incremental:
+            self._no_improvement_count = 0
+        if validation is not None:
+            if not isinstance(getattr(self, "validation_scores_", None), list):
+                self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            if first_pass or getattr(self, "best_loss_", None) is None:
+                self.best_loss_ = np.inf
+        if not hasattr(self, "_no_improvement_count"):
+            self._no_improvement_count = 0
+
+    def _prepare(self, X, y, sample_weight, first_pass, incremental, classes, rng):
+        """Validate and prepare everything a fit needs, changing only the
+        attributes validation records (restored by the caller on failure).
+
+        Returns the TrainingSet, the validation TrainingSet (or None), the
+        network to train (new on a first pass) and the starting weights in
+        the standardised space.
+        """
+        X, lengths = check_X(self, X, reset=first_pass)
+        if first_pass:
+            self.patch_size_ = self._resolve_patch_size(X, lengths)
+        X, lengths = self._patched(X, lengths)
+        if not first_pass:
+            X = X.astype(self._params.dtype, copy=False)
+        n_samples = X.shape[0]
+        Y = self._prepare_targets(
+            y, n_samples, X.dtype, reset=first_pass,
+            n_timesteps=X.shape[1] if self.return_sequences else None,
+            lengths=lengths, classes=classes,
+        )
+        sw = None
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, X[:, 0], dtype=X.dtype,
+                                      ensure_non_negative=True)
+            if not sw.any():
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+        class_w, step_w = self._target_weights(Y, lengths, incremental)
+        if class_w is not None:
+            sw = class_w.astype(X.dtype) if sw is None else sw * class_w
+        data = merge_duplicates(
+            X, Y, lengths, sw, step_w,
+            keep_order=self.solver != "lbfgs" and not self.shuffle,
+        )
+        if first_pass:
+            std = self._standardization = self._fit_standardization(data)
+            self.input_mean_, self.input_scale_ = std.x_mean, std.x_scale
+            if self.out_activation_ == "identity":
+                self.target_mean_, self.target_scale_ = std.y_mean, std.y_scale
+        self._standardize(data)
+        validation = None
+        if self.early_stopping and self.solver != "lbfgs":
+            data, validation = self._split_validation(data, rng)
+        spec = dict(
+            cell=self.cell,
+            n_features=X.shape[2],
+            hidden_size=self.hidden_size,
+            n_outputs=Y.shape[-1],
+            out_activation=self.out_activation_,
+            activation=self.activation,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            return_sequences=self.return_sequences,
+            dropout=self.dropout,
+            # one output per step: nothing to pool
+            pooling="last" if self.return_sequences else self.pooling,
+        )
+        if not first_pass:
+            self._check_warm_start_compatible(spec)
+            self._net.dropout = float(self.dropout)
+            return data, validation, self._net, self._standardization.from_raw(
+                self._net, self._params)
+        net = RNNNetwork(**spec)
+        if self.weights_init is not None:
+            raw = net.params_from(self.weights_init, X.dtype)
+            return data, validation, net, self._standardization.from_raw(net, raw)
+        return data, validation, net, net.init_params(rng, X.dtype, scheme=self.init)
+
+    # ------------------------------------------------- patches, standardisation
+    def _resolve_patch_size(self, X, lengths):
+        if self.patch_size is None:
+            return 1
+        if self.patch_size == "auto":
+            if self.return_sequences:
+                return 1
+            T = X.shape[1] if lengths is None else int(lengths.max())
+            return auto_patch_size(T)
+        if self.return_sequences and self.patch_size > 1:
+            raise ValueError(
+                f"patch_size={self.patch_size} needs return_sequences=False: "
+                "patches give one output per patch, not per time step. Set "
+                "patch_size=None."
+            )
+        return int(self.patch_size)
+
+    def _patched(self, X, lengths):
+        """X read in patches of ``patch_size_`` steps (unchanged for 1)."""
+        if self.patch_size_ == 1:
+            return X, lengths
+        return patch(X, lengths, self.patch_size_)
+
+    def _fit_standardization(self, data):
+        """Statistics of the training inputs (and regression targets)."""
+        if not self.standardize:
+            return Standardization()
+        x_mean, x_scale = weighted_moments(data.X, data.rows, data.lengths, data.sw)
+        std = Standardization(x_mean, x_scale)
+        if self.out_activation_ == "identity":
+            Y = data.Y
+            std.y_mean, std.y_scale = weighted_moments(
+                Y, np.arange(len(Y)), data.lengths if Y.ndim == 3 else None, data.sw)
+        return std
+
+    def _standardize(self, data):
+        """Point ``data`` at the standardised space the network trains in."""
+        std = self._standardization
+        data.x_mean, data.x_scale = std.x_mean, std.x_scale
+        if std.y_mean is not None:
+            dtype = data.Y.dtype
+            data.Y = (data.Y - std.y_mean.astype(dtype)) / std.y_scale.astype(dtype)
+
     def _split_validation(self, data, rng):
         """Hold out ``validation_fraction`` of the sequences (early stopping)."""
-        n = len(data["rows"])
-        Y = data["Y"]
+        n = len(data)
+        Y = data.Y
         stratify = None
         single_label = self.out_activation_ == "softmax" or Y.shape[-1] == 1
         if is_classifier(self) and Y.ndim == 2 and single_label:  # as MLP
@@ -618,20 +657,22 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 f"{self.validation_fraction} of {n} sequences leaves {len(val)}. "
                 "Increase validation_fraction or the number of sequences."
             )
-        train, val = np.sort(train), np.sort(val)
+        return data.take(np.sort(train)), data.take(np.sort(val))
 
-        def take(idx):
-            return {key: value if key == "X" or value is None else value[idx]
-                    for key, value in data.items()}
+    def _validation_score(self, params, part):
+        """``score`` of ``params`` (standardised space) on held-out sequences.
 
-        validation = take(val)  # a small copy of its sequences, batch-first
-        T = data["X"].shape[1]
-        if validation["lengths"] is not None:  # trim padding no sequence uses
-            T = int(validation["lengths"].max())
-            if self.return_sequences:
-                validation["Y"] = validation["Y"][:, :T]
-        validation["X"] = data["X"][validation["rows"], :T]
-        return take(train), validation
+        Targets and outputs are both standardised: R^2 and accuracy do not
+        change under the targets' affine map.
+        """
+        T, _ = part.steps(slice(None))
+        out = self._output(part.batch_first(slice(None), T), part.lengths, params)
+        Y, w = part.Y[:, :T] if part.Y.ndim == 3 else part.Y, part.sw
+        if out.ndim == 3:  # per step: every valid step is a sample
+            valid = valid_steps(part.lengths, *out.shape[:2])
+            out, Y = out[valid], Y[valid]
+            w = None if w is None else np.repeat(w, valid.sum(axis=1))
+        return float(self._metric(self._decode(Y), self._decode(out), sample_weight=w))
 
     def _check_warm_start_compatible(self, spec):
         old = self._net
@@ -640,7 +681,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             hidden_size=old.hidden_size, n_outputs=old.n_outputs,
             out_activation=old.out_activation, activation=old.cell.activation,
             num_layers=old.num_layers, bidirectional=old.n_directions == 2,
-            return_sequences=old.return_sequences,
+            return_sequences=old.return_sequences, pooling=old.pooling,
             dropout=spec["dropout"],  # training-only: may change between fits
         )
         changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
@@ -650,212 +691,6 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 f"warm_start=True continues from the fitted network, but {what} "
                 "changed since the last fit. Set warm_start=False to start afresh."
             )
-
-    def _fit_lbfgs(self, data):
-        net, params, alpha = self._net, self._params, self.alpha
-        sw, lengths = data["sw"], data["lengths"]
-        T, L = _batch_steps(lengths, slice(None), data["X"].shape[1])
-        X_tm, Y_tm, step_tm = _batch(data, slice(None), T)
-        best = {"loss": np.inf, "params": params.copy()}
-        start = time.perf_counter()
-
-        def fun(p64):
-            params[...] = p64
-            with np.errstate(over="ignore", invalid="ignore"):  # guarded below
-                loss, grad = net.loss_and_grad(
-                    params, X_tm, Y_tm, sw, alpha, None, L, step_tm, self.bptt_steps
-                )
-            if not (np.isfinite(loss) and np.isfinite(grad).all()):
-                best["diverged"] = True
-                return np.inf, np.zeros_like(p64)  # L-BFGS-B backtracks
-            if loss < best["loss"]:
-                best["loss"], best["params"][...] = loss, params
-            return loss, grad.astype(np.float64)
-
-        def report(n_iter, loss):
-            print(f"Iteration {n_iter}, loss = {loss:.8f}, "
-                  f"{time.perf_counter() - start:.2f}s")
-
-        try:
-            res = minimize_lbfgs(fun, params, self.max_iter, self.max_fun, self.tol,
-                                 report if self.verbose else None)
-        except KeyboardInterrupt:
-            params[...] = best["params"]
-            self.loss_ = best["loss"]
-            warnings.warn(
-                f"Training interrupted by the user: {type(self).__name__} keeps "
-                f"the best weights so far (loss {best['loss']:.6g}).",
-                UserWarning,
-            )
-            return
-        params[...] = best["params"]  # the lowest loss evaluated (res.x's)
-        if best.get("diverged"):
-            _warn_diverged("lbfgs", "the line search", best["loss"], self)
-        elif res.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {res.nit} iterations "
-                f"({res.message}). Increase max_iter or max_fun, or scale the "
-                "data.",
-                ConvergenceWarning,
-            )
-        self.n_iter_ = min(int(res.nit), self.max_iter)
-        self.t_ = _sequences_seen(data) * int(res.nfev)
-        self.loss_ = float(best["loss"])
-
-    def _fit_stochastic(self, data, validation, rng, incremental):
-        params, net = self._params, self._net
-        if not incremental or not hasattr(self, "_optimizer"):
-            if self.solver == "sgd":
-                self._optimizer = SGD(
-                    params, self.learning_rate_init, self.learning_rate,
-                    self.momentum, self.nesterovs_momentum, self.power_t,
-                )
-            else:
-                self._optimizer = Adam(
-                    params, self.learning_rate_init, self.learning_rate,
-                    self.power_t, self.beta_1, self.beta_2, self.epsilon,
-                )
-        opt = self._optimizer
-        sw, lengths = data["sw"], data["lengths"]
-        n_samples = len(data["rows"])
-        seen = _sequences_seen(data)
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    f"batch_size={self.batch_size} is larger than the number of "
-                    f"sequences ({n_samples}); using {n_samples}."
-                )
-            batch_size = min(self.batch_size, n_samples)
-        # separate streams: shuffling, and the dropout masks (keyed by content)
-        dropout = None
-        if self.dropout:
-            keys = data["keys"]
-            dropout = SequenceDropout(keys, np.random.RandomState(rng.randint(2**31 - 1)))
-        early_stopping = validation is not None
-        best_params = params.copy()  # restored on divergence and interrupt
-        epochs = 1 if incremental else self.max_iter
-        self.n_iter_ = 0
-        start = time.perf_counter()
-        problem = None
-        try:
-            for _ in range(epochs):
-                tic = last_print = time.perf_counter()
-                accumulated = 0.0
-                batches = _minibatches(n_samples, batch_size, lengths, self.shuffle, rng)
-                for b, idx in enumerate(batches):
-                    swb = None if sw is None else sw[idx]  # > 0: zeros were dropped
-                    # steps after the batch's longest are padding: not run
-                    Tb, Lb = _batch_steps(lengths, idx, data["X"].shape[1])
-                    Xb, Yb, stepb = _batch(data, idx, Tb)
-                    if dropout is not None:
-                        dropout.keys = keys[idx]
-                    with np.errstate(over="ignore", invalid="ignore"):  # guarded below
-                        loss, grad = net.loss_and_grad(
-                            params, Xb, Yb, swb, self.alpha, dropout, Lb, stepb,
-                            self.bptt_steps,
-                        )
-                    if not (np.isfinite(loss) and np.isfinite(grad).all()):
-                        problem = f"the loss or its gradient became {loss}"
-                        break
-                    clip_grad_norm(grad, self.max_grad_norm)
-                    opt.update(params, grad)
-                    n_b = (idx.stop - idx.start) if isinstance(idx, slice) else len(idx)
-                    accumulated += loss * (n_b if swb is None else float(swb.sum()))
-                    now = time.perf_counter()
-                    if self.verbose and now - last_print > HEARTBEAT:
-                        done = (b + 1) / len(batches)
-                        print(f"  epoch {self.n_iter_ + 1}: batch {b + 1}/{len(batches)}, "
-                              f"{now - tic:.0f}s, about "
-                              f"{_duration((now - tic) * (1 - done) / done)} left "
-                              "in this epoch", flush=True)
-                        last_print = now
-                if problem is None and not np.isfinite(params).all():
-                    problem = "the weights overflowed"
-                if problem is not None:
-                    params[...] = best_params
-                    _warn_diverged(self.solver, f"epoch {self.n_iter_ + 1}: {problem}",
-                                   None, self)
-                    break
-
-                self.n_iter_ += 1
-                self.t_ += seen
-                self.loss_ = accumulated / seen
-                self.loss_curve_.append(self.loss_)
-                if early_stopping:
-                    score = self._validation_score(validation)
-                    self.validation_scores_.append(score)
-                    improved = score > self.best_validation_score_
-                    if score < self.best_validation_score_ + self.tol:
-                        self._no_improvement_count += 1
-                    else:
-                        self._no_improvement_count = 0
-                    if improved:
-                        self.best_validation_score_ = score
-                        best_params[...] = params
-                else:
-                    improved = self.loss_ < self.best_loss_
-                    if self.loss_ > self.best_loss_ - self.tol:
-                        self._no_improvement_count += 1
-                    else:
-                        self._no_improvement_count = 0
-                    if improved:
-                        self.best_loss_ = self.loss_
-                        best_params[...] = params
-                if self.verbose:
-                    self._print_epoch(tic, start, epochs, early_stopping, incremental)
-                opt.iteration_ends(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    what = "Validation score" if early_stopping else "Training loss"
-                    msg = (
-                        f"{what} did not improve more than tol={self.tol:f} "
-                        f"for {self.n_iter_no_change} consecutive epochs."
-                    )
-                    if opt.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-                if not incremental and self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            params[...] = best_params
-            what = ("best validation score" if early_stopping else
-                    "lowest training loss")
-            warnings.warn(
-                f"Training interrupted by the user after {self.n_iter_} epochs: "
-                f"{type(self).__name__} keeps the weights of the epoch with the "
-                f"{what} so far and can predict.",
-                UserWarning,
-            )
-            return
-        if early_stopping:
-            params[...] = best_params
-
-    def _print_epoch(self, tic, start, epochs, early_stopping, incremental):
-        now = time.perf_counter()
-        line = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
-        if early_stopping:
-            line += f", validation score = {self.validation_scores_[-1]:.6f}"
-        line += f", {now - tic:.2f}s"
-        left = epochs - self.n_iter_
-        if not incremental and left:
-            eta = (now - start) / self.n_iter_ * left
-            line += f", at most {_duration(eta)} left"
-        print(line, flush=True)
-
-    def _validation_score(self, part):
-        """``score`` of the current weights on the held-out sequences."""
-        out = self._output(part["X"], part["lengths"])
-        Y, w = part["Y"], part["sw"]
-        if out.ndim == 3:  # per step: every valid step is a sample
-            valid = valid_steps(part["lengths"], *out.shape[:2])
-            out, Y = out[valid], Y[valid]
-            w = None if w is None else np.repeat(w, valid.sum(axis=1))
-        return float(self._metric(self._decode(Y), self._decode(out), sample_weight=w))
 
     # --------------------------------------------------------------- predict
     def _forward_output(self, X, return_lengths=False):
@@ -867,12 +702,17 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X, lengths = check_X(self, X, reset=False)
+        X, lengths = self._patched(X, lengths)
         out = self._output(X, lengths)
         return (out, lengths) if return_lengths else out
 
-    def _output(self, X, lengths):
-        """Output activations of validated, batch-first X; NaN at padded steps."""
-        X = X.astype(self._params.dtype, copy=False)
+    def _output(self, X, lengths, params=None):
+        """Output activations of validated, batch-first X; NaN at padded steps.
+
+        ``params`` defaults to the fitted weights (training passes its own).
+        """
+        params = self._params if params is None else params
+        X = X.astype(params.dtype, copy=False)
         fits = PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width)
         window = None
         if fits >= PREDICT_MIN_CHUNK or self._net.n_directions > 1:
@@ -884,9 +724,9 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         outs = []
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)
-            T, L = _batch_steps(lengths, idx, X.shape[1])
+            T, L = batch_steps(lengths, idx, X.shape[1])
             out = self._net.predict(
-                self._params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L,
+                params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L,
                 window,
             )
             if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding

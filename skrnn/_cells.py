@@ -46,6 +46,7 @@ class ElmanCell:
     """
 
     n_gates = 1
+    forget_gate = None  # no forget gate (see LSTMCell)
 
     def _k(self, dtype):
         """Factor on the pre-activation: 2 for the float64 tanh (SCALE)."""
@@ -239,6 +240,9 @@ class LSTMCell:
     """
 
     n_gates = 4
+    #: block of the forget gate in PyTorch's order (i, f, g, o); the network
+    #: sets its bias to 1 in Keras's initialisation (unit_forget_bias)
+    forget_gate = 1
 
     def __init__(self, activation=None):
         self.activation = activation  # unused: the LSTM's nonlinearities are fixed
@@ -399,6 +403,7 @@ class GRUCell:
     """
 
     n_gates = 3
+    forget_gate = None  # z interpolates; no forget gate (see LSTMCell)
 
     @staticmethod
     def _scale(H, dtype):

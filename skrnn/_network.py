@@ -1,8 +1,13 @@
-"""The network: recurrent layers, a linear head and the loss, on ONE flat vector.
+"""The network: recurrent layers, a readout, a linear head and the loss, on ONE flat vector.
 
 ``RNNNetwork`` knows the parameter layout (PyTorch's names and shapes, in
 PyTorch's ``state_dict`` order), initialises the flat vector, predicts, and
 computes ``loss_and_grad`` -- the single entry point every solver calls.
+
+Many-to-one, the head reads one vector per sequence, the readout (``pooling``)
+of the top layer's outputs: the last states (PyTorch's ``h_n``), or the mean,
+the maximum or an attention-weighted sum over each sequence's valid steps
+(see ``MeanPooling``, ``MaxPooling``, ``AttentionPooling``).
 
 Loss, with w_i the sample weights (all ones by default) and S = sum_i w_i:
 
@@ -27,16 +32,19 @@ matrices (``weight_*`` and ``head.weight``, not the biases). The gradient
 returned is the exact gradient of that L.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.special import logsumexp
 
 from ._cells import CELLS
 
 OUT_ACTIVATIONS = ("identity", "logistic", "softmax")
+INIT_SCHEMES = ("uniform", "orthogonal")
 
 
 class RNNNetwork:
-    """Recurrent layers + linear head + loss, parameterised by one flat vector.
+    """Recurrent layers + readout + linear head + loss, on one flat vector.
 
     Parameters
     ----------
@@ -56,6 +64,14 @@ class RNNNetwork:
         Probability of zeroing each output of every layer but the last, in
         training (``loss_and_grad`` with a ``SequenceDropout``); PyTorch's
         semantics.
+    pooling : {"last", "mean", "max", "attention"}
+        Many-to-one readout of the top layer: its last states (PyTorch's
+        ``h_n``: bidirectional, the backward direction's state after reading
+        the whole sequence), or the mean, elementwise maximum or attention-
+        weighted sum of its output sequence (PyTorch's ``output``: step t is
+        ``[h_fwd_t, h_bwd_t]``) over each sequence's valid steps. Only
+        "last" with ``return_sequences``. "attention" adds ``pool.weight``
+        to the layout, before ``head.weight``.
     """
 
     def __init__(
@@ -70,9 +86,20 @@ class RNNNetwork:
         bidirectional=False,
         return_sequences=False,
         dropout=0.0,
+        pooling="last",
     ):
         if out_activation not in OUT_ACTIVATIONS:
             raise ValueError(f"unknown out_activation {out_activation!r}")
+        if pooling != "last" and pooling not in POOLINGS:
+            raise ValueError(
+                f"pooling must be one of {['last', *POOLINGS]}, got {pooling!r}."
+            )
+        if return_sequences and pooling != "last":
+            raise ValueError(
+                f"pooling={pooling!r} needs return_sequences=False: with "
+                "return_sequences the head reads every step, there is nothing "
+                "to pool. Use pooling='last' (the default)."
+            )
         self.cell_name = cell
         self.cell = CELLS[cell](activation)
         self.n_features = int(n_features)
@@ -83,6 +110,9 @@ class RNNNetwork:
         self.n_directions = 2 if bidirectional else 1
         self.return_sequences = bool(return_sequences)
         self.dropout = float(dropout)
+        self.pooling = pooling
+        # None: the head reads the last states (see _readout)
+        self.readout = POOLINGS[pooling]() if pooling != "last" else None
         # numbers per sequence and time step in a layer's largest array
         self.step_width = self.cell.n_gates * self.hidden_size * self.n_directions
         self.layout = self._make_layout()
@@ -94,7 +124,8 @@ class RNNNetwork:
 
     # ------------------------------------------------------------------ layout
     def _make_layout(self):
-        """List of (name, offset, shape) in PyTorch's state_dict order."""
+        """List of (name, offset, shape) in PyTorch's state_dict order, then
+        the readout's parameters (if any), then the head's."""
         G, H = self.cell.n_gates, self.hidden_size
         D = self.n_directions
         layout, offset = [], 0
@@ -112,6 +143,8 @@ class RNNNetwork:
                 add("weight_hh" + sfx, (G * H, H))
                 add("bias_ih" + sfx, (G * H,))
                 add("bias_hh" + sfx, (G * H,))
+        for name, shape in () if self.readout is None else self.readout.params(D * H):
+            add(name, shape)
         add("head.weight", (self.n_outputs, D * H))
         add("head.bias", (self.n_outputs,))
         return layout
@@ -123,14 +156,51 @@ class RNNNetwork:
             for name, off, shape in self.layout
         }
 
-    def init_params(self, rng, dtype):
-        """PyTorch's initialisation: U(-k, k), k = 1/sqrt(fan) for every array."""
+    def init_params(self, rng, dtype, scheme="uniform"):
+        """A new flat parameter vector, drawn from ``rng`` in layout order.
+
+        ``scheme="uniform"``: PyTorch's initialisation, U(-k, k) for every
+        array, k = 1/sqrt(H) in the recurrent layers and 1/sqrt(D*H) in the
+        readout and the head (nn.Linear's, fan_in D*H).
+
+        ``scheme="orthogonal"``: Keras's defaults for recurrent layers
+        (``glorot_uniform`` kernel, ``orthogonal`` recurrent kernel, zero
+        biases, ``unit_forget_bias``):
+
+        * ``weight_ih`` and every other weight matrix but ``weight_hh``:
+          Glorot uniform, U(-l, l), l = sqrt(6 / (fan_in + fan_out)), e.g.
+          sqrt(6 / (n_in + G*H)) for Keras's (n_in, G*H) input kernel;
+        * ``weight_hh``: Keras's recurrent kernel K, (H, G*H) with orthonormal
+          rows, in PyTorch's (G*H, H) layout K.T (see ``_orthogonal``):
+          ``W_hh.T @ W_hh = I_H``, for each layer and direction;
+        * biases 0, except the LSTM's forget-gate block of ``bias_ih`` (the
+          cell's ``forget_gate``), 1: b_ih + b_hh is then Keras's bias.
+        """
+        if scheme not in INIT_SCHEMES:
+            raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}.")
         flat = np.empty(self.size, dtype=dtype)
+        if scheme == "orthogonal":
+            return self._init_orthogonal(rng, flat)
         k_rnn = 1.0 / np.sqrt(self.hidden_size)
         k_head = 1.0 / np.sqrt(self.n_directions * self.hidden_size)
         for name, view in self.unpack(flat).items():
-            k = k_head if name.startswith("head.") else k_rnn
+            k = k_head if name.startswith(("head.", "pool.")) else k_rnn
             view[...] = rng.uniform(-k, k, size=view.shape)
+        return flat
+
+    def _init_orthogonal(self, rng, flat):
+        """``init_params(scheme="orthogonal")``, into ``flat``."""
+        H, forget = self.hidden_size, self.cell.forget_gate
+        flat[...] = 0
+        for name, view in self.unpack(flat).items():
+            if name.startswith("weight_hh"):
+                view[...] = _orthogonal(rng, view.shape)
+            elif "weight" in name:
+                fan_out, fan_in = view.shape
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                view[...] = rng.uniform(-limit, limit, size=view.shape)
+            elif name.startswith("bias_ih") and forget is not None:
+                view[forget * H : (forget + 1) * H] = 1
         return flat
 
     def params_from(self, weights, dtype):
@@ -138,8 +208,9 @@ class RNNNetwork:
 
         ``weights`` must hold exactly the layout's names (PyTorch's
         ``state_dict`` of the recurrent module plus ``head.weight`` and
-        ``head.bias``), each of the layout's shape; torch tensors are accepted
-        (anything ``np.asarray`` reads).
+        ``head.bias``, and ``pool.weight`` with attention pooling), each of
+        the layout's shape; torch tensors are accepted (anything
+        ``np.asarray`` reads).
         """
         expected = {name: shape for name, _, shape in self.layout}
         missing = [k for k in expected if k not in weights]
@@ -166,8 +237,8 @@ class RNNNetwork:
         return flat
 
     # ----------------------------------------------------------------- forward
-    def _forward(self, params, X, dropout=None, lengths=None, state0=None, train=True):
-        """Run the layers on time-major X (T, N, F).
+    def _layers(self, params, X, dropout=None, lengths=None, state0=None, train=True):
+        """Run the layers on time-major X (T, N, F): a ``_Layer`` per layer.
 
         ``lengths`` (N,) gives each sequence's number of valid steps (padding
         at the end, any finite values); None means all T are valid. A
@@ -176,12 +247,10 @@ class RNNNetwork:
         backward direction reads each sequence reversed within its own
         length, so it starts at that sequence's last valid step.
 
-        Returns the head's input ``feat`` -- (N, D*H) last states, or the top
-        layer's output sequence (T, N, D*H) with ``return_sequences`` -- the
-        per-layer caches and the logits. Dropout masks come from ``dropout``
-        (a ``SequenceDropout``, training); None means no dropout (prediction).
-        ``state0`` (one direction only): each layer's initial state, as its
-        cell's ``final_state`` gives it; None starts from zeros.
+        Dropout masks come from ``dropout`` (a ``SequenceDropout``,
+        training); None means no dropout (prediction). ``state0`` (one
+        direction only): each layer's initial state, as its cell's
+        ``final_state`` gives it; None starts from zeros.
         """
         W = self.unpack(params)
         H, D = self.hidden_size, self.n_directions
@@ -191,10 +260,10 @@ class RNNNetwork:
         inp = X
         for layer in range(self.num_layers):
             top = layer == self.num_layers - 1
-            # many-to-one: the head reads last states, not the top sequence
-            keep = not top or self.return_sequences
+            # many-to-one, last states: the head does not read the top sequence
+            keep = not top or self.return_sequences or self.readout is not None
             out = np.empty((T, N, D * H), dtype=params.dtype) if keep else None
-            layer_caches = []
+            directions = []
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
                 x = inp if direction == 0 else steps.reverse(inp)
@@ -214,7 +283,7 @@ class RNNNetwork:
                     out[:, :, direction * H : (direction + 1) * H] = (
                         hs if direction == 0 else steps.reverse(hs)
                     )
-                layer_caches.append((x, cache, hs))
+                directions.append(_Direction(x, cache, hs))
             mask = None
             if not top and self.dropout and dropout is not None:
                 # PyTorch's dropout between layers: zero with probability p,
@@ -223,18 +292,34 @@ class RNNNetwork:
                 mask = (dropout.uniform(out.shape) < keep_p).astype(params.dtype)
                 mask /= keep_p
                 out *= mask
-            caches.append((layer_caches, mask))
+            caches.append(_Layer(directions, mask, out))
             inp = out
+        return caches
+
+    def _forward(self, params, X, dropout=None, lengths=None, state0=None, train=True):
+        """The layers (``_layers``), the readout and the head on X (T, N, F).
+
+        Returns the head's input ``feat`` -- (N, D*H), the readout of the top
+        layer, or its output sequence (T, N, D*H) with ``return_sequences``
+        -- the per-layer caches and the logits.
+        """
+        W = self.unpack(params)
+        caches = self._layers(params, X, dropout, lengths, state0, train)
+        feat = self._readout(W, caches, _Steps(X.shape[0], X.shape[1], lengths))
+        return feat, caches, _head(W, feat)
+
+    def _readout(self, W, caches, steps):
+        """What the head reads: the top sequence, its pooling, or last states."""
+        top = caches[-1]
         if self.return_sequences:
-            feat = inp
-        else:
-            # last forward state, and the backward direction's state after
-            # reading the whole sequence (its own last step): PyTorch's h_n
-            top_caches = caches[-1][0]
-            feat = np.concatenate([steps.last(c[2]) for c in top_caches], axis=1) \
-                if D > 1 else steps.last(top_caches[0][2])
-        logits = feat @ W["head.weight"].T + W["head.bias"]
-        return feat, caches, logits
+            return top.out
+        if self.readout is not None:
+            return self.readout.forward(top.out, steps.mask(), W)
+        # last forward state, and the backward direction's state after
+        # reading the whole sequence (its own last step): PyTorch's h_n
+        if self.n_directions > 1:
+            return np.concatenate([steps.last(d.hs) for d in top.directions], axis=1)
+        return steps.last(top.directions[0].hs)
 
     def predict(self, params, X, lengths=None, window=None):
         """Output activations for time-major X (T, N, F), without dropout.
@@ -242,33 +327,45 @@ class RNNNetwork:
         Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``
         (values at padded steps are meaningless). With ``window`` (one
         direction only), run windows of that many steps, each from the states
-        the previous one ended in: the same numbers, with memory growing with
-        the window instead of T (very long sequences).
+        the previous one ended in: the same numbers (to rounding, for the
+        mean and attention readouts), with memory growing with the window
+        instead of T (very long sequences).
         """
         T, N, _ = X.shape
         if window is None or window >= T or self.n_directions > 1:
             _, _, z = self._forward(params, X, lengths=lengths, train=False)
-            return _activate(z, self.out_activation)
+        else:
+            z = self._windowed_logits(params, X, lengths, window)
+        return _activate(z, self.out_activation)
+
+    def _windowed_logits(self, params, X, lengths, window):
+        """``predict``'s logits, in windows of steps (one direction)."""
         W = self.unpack(params)
-        last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1
-        feat = None if self.return_sequences else np.empty(
-            (N, self.hidden_size), dtype=params.dtype)
+        T, N, _ = X.shape
+        L = np.full(N, T) if lengths is None else np.asarray(lengths)
+        many_to_one_last = not self.return_sequences and self.readout is None
+        feat = np.empty((N, self.hidden_size), params.dtype) if many_to_one_last else None
+        acc = None if self.readout is None else self.readout.begin(
+            (N, self.hidden_size), params.dtype)
         zs, state = [], None
         for s in range(0, T, window):
             # every sequence runs every window: steps past a sequence's end are
-            # padding, whose states are never read
-            _, caches, z = self._forward(params, X[s : s + window], state0=state,
-                                         train=False)
+            # padding, masked out or never read
+            caches = self._layers(params, X[s : s + window], state0=state, train=False)
             state = self._final_states(caches)
+            top = caches[-1]
             if self.return_sequences:
-                zs.append(z)
+                zs.append(_head(W, top.out))
+            elif self.readout is not None:
+                valid = np.arange(s, s + len(top.out))[:, None] < L[None, :]
+                acc = self.readout.update(acc, top.out, valid, W)
             else:  # the sequences whose last step is in this window
+                last = L - 1
                 ends = (last >= s) & (last < s + window)
-                top = caches[-1][0][0][2]  # top layer's states in this window
-                feat[ends] = top[last[ends] - s, np.flatnonzero(ends)]
-        z = np.concatenate(zs) if self.return_sequences else (
-            feat @ W["head.weight"].T + W["head.bias"])
-        return _activate(z, self.out_activation)
+                feat[ends] = top.directions[0].hs[last[ends] - s, np.flatnonzero(ends)]
+        if self.return_sequences:
+            return np.concatenate(zs)
+        return _head(W, feat if acc is None else self.readout.end(acc))
 
     # ------------------------------------------------------------ loss & grad
     def loss_and_grad(
@@ -299,13 +396,21 @@ class RNNNetwork:
             Truncated BPTT: run the batch in windows of this many steps, each
             starting from the state the previous one ended in, with no
             gradient flowing back across a window's start (see
-            ``_truncated``). None, or >= T: full BPTT.
+            ``_truncated``). None, or >= T: full BPTT. Needs
+            ``pooling="last"``.
 
         Returns
         -------
         loss : float
         grad : ndarray of shape (size,), dtype of ``params``
         """
+        if bptt_steps is not None and self.readout is not None:
+            raise ValueError(
+                f"bptt_steps needs pooling='last', got pooling={self.pooling!r}: "
+                "a pooled readout reads every step of a sequence, so its "
+                "gradient does not split into windows. Set bptt_steps=None "
+                "or pooling='last'."
+            )
         if bptt_steps is not None and X.shape[0] > bptt_steps:
             return self._truncated(
                 params, X, y, sample_weight, alpha, dropout, lengths, step_weight,
@@ -359,8 +464,7 @@ class RNNNetwork:
                 yw, ww, stepw = y[active], w[active] * (L[active] - s <= k), None
             lw = None if (Lw == Tw).all() else Lw
             if not ww.any():  # no loss term here: the states are all it gives
-                _, caches, _ = self._forward(params, Xw, drop, lw, state)
-                state = self._final_states(caches)
+                state = self._final_states(self._layers(params, Xw, drop, lw, state))
                 continue
             part, g, state = self._loss_grad_state(
                 params, Xw, yw, ww, penalty, drop, lw, stepw, state, S, want_state=True
@@ -372,15 +476,13 @@ class RNNNetwork:
 
     def _final_states(self, caches):
         """Each layer's state after the last step (one direction)."""
-        return [self.cell.final_state(layer_caches[0][1])
-                for layer_caches, _ in caches]
+        return [self.cell.final_state(layer.directions[0].cache) for layer in caches]
 
     def _loss_grad_state(self, params, X, y, sample_weight, alpha, dropout, lengths,
                          step_weight, state0=None, S=None, want_state=False):
         """loss_and_grad, from initial states ``state0``, normalised by ``S``
         (default: the batch's weight), also returning the final states."""
         W = self.unpack(params)
-        H, D, K = self.hidden_size, self.n_directions, self.n_outputs
         T, N, _ = X.shape
         feat, caches, z = self._forward(params, X, dropout, lengths, state0)
         steps = _Steps(T, N, lengths)
@@ -389,14 +491,34 @@ class RNNNetwork:
         if S is None:
             S = w.sum()
         # one row per (step,) sequence; every step of sequence i weighs w_i
-        z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
         w2 = w
         if self.return_sequences:
             w2 = np.broadcast_to(w, (T, N)) if lengths is None else w * steps.valid
             if step_weight is not None:
                 w2 = w2 * step_weight
             w2 = np.ascontiguousarray(w2, dtype=params.dtype).ravel()
-        # dL/dz for the canonical link of each output: (p - y) * w / S (/ K)
+        loss, dz = self._output_loss(z, y, w2, S)
+        dz = dz.astype(params.dtype, copy=False)
+
+        grad = np.zeros_like(params)
+        G = self.unpack(grad)
+        d_out, dfeat = self._head_backward(W, G, dz, feat, caches, steps)
+        self._layers_backward(W, G, caches, d_out, dfeat, steps)
+
+        if alpha:
+            pw = np.where(self.penalised, params, 0)
+            loss += 0.5 * alpha * np.dot(pw, pw) / S
+            grad += (alpha / S) * pw
+        return float(loss), grad, self._final_states(caches) if want_state else None
+
+    def _output_loss(self, z, y, w2, S):
+        """The loss of logits ``z`` (rows weighted by ``w2``) and dL/dz.
+
+        dL/dz is, for the canonical link of each output, (p - y) * w / S
+        (/ K for the squared error).
+        """
+        K = self.n_outputs
+        z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
         if self.out_activation == "identity":
             diff = z2 - y2
             loss = 0.5 * np.dot(w2, np.einsum("ik,ik->i", diff, diff)) / (S * K)
@@ -409,34 +531,52 @@ class RNNNetwork:
             lse = logsumexp(z2, axis=1)
             loss = np.dot(w2, lse - np.einsum("ik,ik->i", y2, z2)) / S
             dz = (np.exp(z2 - lse[:, None]) - y2) * (w2 / S)[:, None]
-        dz = dz.astype(params.dtype, copy=False)
+        return loss, dz
 
-        grad = np.zeros_like(params)
-        G = self.unpack(grad)
+    def _head_backward(self, W, G, dz, feat, caches, steps):
+        """Head and readout gradients (into ``G``) from dL/dlogits ``dz``.
+
+        Returns ``(d_out, dfeat)``: dL/d(top layer's output sequence)
+        (T, N, D*H) -- per step with ``return_sequences``, through the
+        readout's backward when pooled -- or None when the head reads last
+        states, whose gradient is then ``dfeat`` (N, D*H).
+        """
+        D, H = self.n_directions, self.hidden_size
         G["head.weight"][...] = dz.T @ feat.reshape(-1, D * H)
         G["head.bias"][...] = dz.sum(axis=0)
         dfeat = (dz @ W["head.weight"]).reshape(feat.shape)
+        if self.return_sequences:
+            return dfeat, dfeat
+        if self.readout is not None:
+            return self.readout.backward(caches[-1].out, steps.mask(), W, dfeat, G), dfeat
+        return None, dfeat
 
-        # gradient w.r.t. the output sequence of the layer being processed
-        d_out = dfeat if self.return_sequences else None
+    def _layers_backward(self, W, G, caches, d_out, dfeat, steps):
+        """BPTT down the layers, gradients into ``G``.
+
+        ``d_out``: dL/d(top layer's output sequence), or None when the head
+        reads last states and ``dfeat`` (N, D*H) is their gradient.
+        """
+        H, D = self.hidden_size, self.n_directions
+        T, N = steps.T, steps.N
         for layer in range(self.num_layers - 1, -1, -1):
-            layer_caches, mask = caches[layer]
-            if mask is not None:
-                d_out *= mask
+            cache = caches[layer]
+            if cache.mask is not None:
+                d_out *= cache.mask
             d_in = None
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                x, cache, _ = layer_caches[direction]
+                x, cell_cache, _ = cache.directions[direction]
                 sl = slice(direction * H, (direction + 1) * H)
-                if d_out is None and lengths is None:  # top layer, many-to-one
+                if d_out is None and steps.lengths is None:  # top layer, last states
                     dh_last, dhs = dfeat[:, sl], None
-                elif d_out is None:  # many-to-one, each sequence's last step
+                elif d_out is None:  # last states, each sequence's last step
                     dh_last, dhs = None, steps.at_last(dfeat[:, sl])
                 else:
                     dh_last = None
                     dhs = d_out[:, :, sl] if direction == 0 else steps.reverse(d_out[:, :, sl])
                 W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
-                dXW, dW_hh, db_hh = self.cell.backward(cache, W_hh, dh_last, dhs)
+                dXW, dW_hh, db_hh = self.cell.backward(cell_cache, W_hh, dh_last, dhs)
                 dXW2 = dXW.reshape(T * N, -1)
                 # dXW's columns are in the cell's internal order (input_layout);
                 # x's column of ones makes the GEMM's last column db_ih
@@ -455,11 +595,40 @@ class RNNNetwork:
                     d_in = dx if d_in is None else d_in + dx
             d_out = d_in
 
-        if alpha:
-            pw = np.where(self.penalised, params, 0)
-            loss += 0.5 * alpha * np.dot(pw, pw) / S
-            grad += (alpha / S) * pw
-        return float(loss), grad, self._final_states(caches) if want_state else None
+
+def _head(W, feat):
+    """The head's logits: feat @ W_head.T + b_head."""
+    return feat @ W["head.weight"].T + W["head.bias"]
+
+
+def _orthogonal(rng, shape):
+    """A (rows, cols) matrix, rows >= cols, with orthonormal columns (Keras's
+    ``Orthogonal`` initializer, transposed into PyTorch's layout).
+
+    QR of a standard normal (rows, cols) matrix A = Q R (reduced: Q is
+    (rows, cols)), then each column of Q times the sign of R's diagonal
+    entry, which makes the factorisation unique and Q uniformly (Haar)
+    distributed. Keras's recurrent kernel (H, G*H) is Q.T, orthonormal
+    rows; PyTorch's W_hh (G*H, H) is Q, with W_hh.T @ W_hh = I_H.
+    """
+    q, r = np.linalg.qr(rng.normal(size=shape))
+    return q * np.where(np.diag(r) < 0, -1.0, 1.0)
+
+
+class _Direction(NamedTuple):
+    """One direction of one layer after forward."""
+
+    x: np.ndarray  # (T*N, n_in + 1): the layer's input, with a column of ones
+    cache: object  # the cell's, for backward
+    hs: np.ndarray  # (T, N, H): states, in the direction's own time order
+
+
+class _Layer(NamedTuple):
+    """One layer after forward."""
+
+    directions: list  # a _Direction per direction
+    mask: object  # dropout mask on ``out`` (T, N, D*H), or None
+    out: object  # (T, N, D*H) output sequence, or None when nothing reads it
 
 
 def _with_ones(x):
@@ -521,6 +690,7 @@ class _Steps:
     """
 
     def __init__(self, T, N, lengths):
+        self.T, self.N = T, N
         self.lengths = lengths
         if lengths is not None:
             t = np.arange(T)[:, None]
@@ -529,6 +699,12 @@ class _Steps:
             # padding stays in place: a permutation that is its own inverse
             self.rev = np.where(self.valid, lengths[None, :] - 1 - t, t)
             self.cols = np.arange(N)[None, :]
+
+    def mask(self):
+        """(T, N) bool: True at the valid steps."""
+        if self.lengths is None:
+            return np.ones((self.T, self.N), dtype=bool)
+        return self.valid
 
     def reverse(self, a):
         """(T, N, ...) reversed in time within each sequence's length."""
@@ -547,6 +723,129 @@ class _Steps:
         out = np.zeros((self.valid.shape[0],) + dh.shape, dtype=dh.dtype)
         out[self.lengths - 1, self.cols[0]] = dh
         return out
+
+
+# ----------------------------------------------------------------- readouts
+#
+# A readout pools the top layer's output sequence o (T, N, D*H) over each
+# sequence's valid steps (``valid``, (T, N) bool) into feat (N, D*H). Forward
+# is an accumulation -- ``begin``, ``update`` for each window of steps, ``end``
+# -- so that windowed predict runs the same code; forward on a whole batch is
+# one window. ``backward`` (whole batch) returns dL/do, zero at padded steps.
+
+
+class _Acc(NamedTuple):
+    """A readout's running statistics over the steps seen so far."""
+
+    total: np.ndarray  # (N, D*H): sum, weighted sum or maximum of the o_t
+    weight: object  # (N,): what ``total`` is divided by at the end, or None
+    shift: object  # (N,): attention's running maximum score, or None
+
+
+class _Pooling:
+    """What every readout shares: no parameters, forward as one window."""
+
+    def params(self, width):
+        """(name, shape) of the readout's parameters in the layout."""
+        return []
+
+    def forward(self, o, valid, W):
+        """feat (N, D*H) from the whole output sequence o (T, N, D*H)."""
+        return self.end(self.update(self.begin(o.shape[1:], o.dtype), o, valid, W))
+
+    def end(self, acc):
+        return acc.total / acc.weight[:, None]
+
+
+class MeanPooling(_Pooling):
+    """Mean over the valid steps, L_n of them::
+
+        feat_n  = (1 / L_n) sum_{t < L_n} o_tn
+        do_tn   = [t < L_n] dfeat_n / L_n
+    """
+
+    def begin(self, shape, dtype):
+        return _Acc(np.zeros(shape, dtype), np.zeros(shape[0], dtype), None)
+
+    def update(self, acc, o, valid, W):
+        total = acc.total + np.where(valid[:, :, None], o, 0).sum(axis=0)
+        return _Acc(total, acc.weight + valid.sum(axis=0, dtype=o.dtype), None)
+
+    def backward(self, o, valid, W, dfeat, G):
+        L = valid.sum(axis=0, dtype=o.dtype)
+        return np.where(valid[:, :, None], (dfeat / L[:, None])[None], 0)
+
+
+class MaxPooling(_Pooling):
+    """Elementwise maximum over the valid steps::
+
+        feat_nj = max_{t < L_n} o_tnj
+        do_tnj  = [t = t*_nj] dfeat_nj,   t*_nj = first t < L_n reaching the max
+    """
+
+    def begin(self, shape, dtype):
+        return _Acc(np.full(shape, -np.inf, dtype), None, None)
+
+    def update(self, acc, o, valid, W):
+        window_max = np.where(valid[:, :, None], o, -np.inf).max(axis=0)
+        return _Acc(np.maximum(acc.total, window_max), None, None)
+
+    def end(self, acc):
+        return acc.total
+
+    def backward(self, o, valid, W, dfeat, G):
+        first = np.where(valid[:, :, None], o, -np.inf).argmax(axis=0)  # ties: first
+        do = np.zeros_like(o)
+        np.put_along_axis(do, first[None], dfeat[None], axis=0)
+        return do
+
+
+class AttentionPooling(_Pooling):
+    """Softmax-weighted sum over the valid steps, scores linear in o_t::
+
+        s_tn     = o_tn . w                      w = pool.weight (1, D*H)
+        a_tn     = exp(s_tn) / sum_{u < L_n} exp(s_un)    (0 at padded steps)
+        feat_n   = sum_t a_tn o_tn
+
+        g_tn     = dfeat_n . o_tn                (dL/da_tn)
+        ds_tn    = a_tn (g_tn - sum_u a_un g_un)
+        do_tn    = a_tn dfeat_n + ds_tn w
+        dw       = sum_tn ds_tn o_tn
+
+    No bias: one added to every score cancels in the softmax (its gradient
+    would be 0). Forward accumulates an online softmax over windows: with m
+    the running maximum score, ``total`` = sum_t exp(s_t - m) o_t and
+    ``weight`` = sum_t exp(s_t - m), both rescaled by exp(m_old - m_new).
+    """
+
+    def params(self, width):
+        return [("pool.weight", (1, width))]
+
+    def begin(self, shape, dtype):
+        return _Acc(np.zeros(shape, dtype), np.zeros(shape[0], dtype),
+                    np.full(shape[0], -np.inf, dtype))
+
+    def update(self, acc, o, valid, W):
+        s = np.where(valid, o @ W["pool.weight"][0], -np.inf)
+        m = np.maximum(acc.shift, s.max(axis=0))
+        m0 = np.where(np.isfinite(m), m, 0)  # no valid step yet: all stays 0
+        e = np.exp(s - m0)
+        rescale = np.exp(acc.shift - m0)
+        total = acc.total * rescale[:, None] + np.einsum("tn,tnj->nj", e, o)
+        return _Acc(total, acc.weight * rescale + e.sum(axis=0), m)
+
+    def backward(self, o, valid, W, dfeat, G):
+        w = W["pool.weight"][0]
+        s = np.where(valid, o @ w, -np.inf)
+        a = np.exp(s - s.max(axis=0))
+        a /= a.sum(axis=0)
+        g = np.einsum("tnj,nj->tn", o, dfeat)
+        ds = a * (g - (a * g).sum(axis=0))
+        G["pool.weight"][0] = np.einsum("tn,tnj->j", ds, o)
+        return a[:, :, None] * dfeat[None] + ds[:, :, None] * w
+
+
+POOLINGS = {"mean": MeanPooling, "max": MaxPooling, "attention": AttentionPooling}
 
 
 def _activate(z, out_activation):

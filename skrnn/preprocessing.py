@@ -1,15 +1,20 @@
-"""Preprocessing of sequence data: standardisation over every valid time step."""
+"""Preprocessing of sequence data: standardisation over every valid time step,
+patching of long sequences."""
+
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._patching import patch
 from ._validation import FLOATS, _is_sequence_list, check_X
 from ._windows import make_windows
 
-__all__ = ["SequenceScaler", "make_windows"]
+__all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
 
 
 def _is_constant(var, mean, n_samples):
@@ -312,3 +317,180 @@ or (T_i,)
 
 def _identity(A):
     return A
+
+
+class SequencePatcher(TransformerMixin, BaseEstimator):
+    """Read every ``patch_size`` consecutive time steps as one step.
+
+    A sequence of T steps of F features becomes ``ceil(T / patch_size)``
+    steps of ``patch_size * F`` features (patches, or segments): a recurrent
+    network after it runs ``patch_size`` times fewer steps, so long
+    univariate or few-channel sequences train faster and their gradients
+    travel back over fewer steps (cf. SegRNN, Lin et al. 2023; PatchTST, Nie
+    et al. 2023). Each patch is flattened time-major: output feature
+    ``k * F + f`` of patch j is feature f of input step ``j * patch_size + k``.
+
+    A sequence of length L gets ``ceil(L / patch_size)`` patches. The steps
+    of its last patch past L (and past the end of the array) are zeros, never
+    the padding's values; patches wholly past L are padding of the output.
+    ``fit`` learns nothing but the input's feature count.
+
+    X is accepted in every form the skrnn estimators accept, and keeps it:
+
+    * a 3-D array ``(n_samples, n_timesteps, n_features)``: a 3-D array
+      ``(n_samples, ceil(n_timesteps / patch_size), patch_size * n_features)``;
+      if X is padded at the end with NaN (whole time steps), the output is
+      padded with NaN after each sequence's patches;
+    * a list (or tuple) of sequences ``(T_i, n_features)`` or ``(T_i,)``: a
+      list (tuple) of arrays ``(ceil(T_i / patch_size), patch_size *
+      n_features)``, always 2-D;
+    * a 2-D array ``(n_samples, n_timesteps)``, univariate sequences: a 3-D
+      array ``(n_samples, ceil(n_timesteps / patch_size), patch_size)``, which
+      a skrnn estimator then reads as sequences of ``patch_size`` features
+      (2-D output would be read as univariate again, undoing the patching).
+      As in the estimators, 2-D X may not contain NaN.
+
+    float32 X (every sequence float32, for a list) gives float32 output;
+    anything else numeric gives float64.
+
+    Parameters
+    ----------
+    patch_size : int, default=8
+        Input time steps per output step, >= 1; 1 changes only the form
+        (2-D X becomes ``(n, T, 1)``, a 1-D sequence ``(T_i, 1)``).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        As for the skrnn estimators: the size of the last axis of 3-D X or of
+        the sequences of a list; for 2-D X the number of columns, which
+        ``transform`` then requires, as every scikit-learn transformer.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a 2-D DataFrame with string column names.
+
+    See Also
+    --------
+    SequenceScaler : Standardise before (or after) patching.
+    skrnn.utils.to_padded_array : Lists of sequences to a NaN-padded array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn.preprocessing import SequencePatcher
+    >>> X = np.arange(10.0).reshape(2, 5)      # 2 univariate sequences, T=5
+    >>> Xp = SequencePatcher(patch_size=2).fit_transform(X)
+    >>> Xp.shape                               # ceil(5 / 2) = 3 steps of 2
+    (2, 3, 2)
+    >>> Xp[0].tolist()
+    [[0.0, 1.0], [2.0, 3.0], [4.0, 0.0]]
+    >>> seqs = [np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]),
+    ...         np.array([[5.0, 50.0]])]
+    >>> [z.tolist() for z in SequencePatcher(patch_size=2).fit_transform(seqs)]
+    [[[1.0, 10.0, 2.0, 20.0], [3.0, 30.0, 0.0, 0.0]], [[5.0, 50.0, 0.0, 0.0]]]
+
+    In a pipeline, before the network:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skrnn import RNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 96))
+    >>> y = (X[:, :48].mean(axis=1) > 0).astype(int)
+    >>> model = make_pipeline(
+    ...     SequencePatcher(patch_size=16),        # 96 steps -> 6 steps of 16
+    ...     RNNClassifier(hidden_size=4, solver="lbfgs", max_iter=20,
+    ...                   random_state=0),
+    ... ).fit(X, y)
+    >>> model[-1].n_features_in_
+    16
+    """
+
+    _parameter_constraints: dict = {
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, patch_size=8):
+        self.patch_size = patch_size
+
+    def _read(self, X, *, reset):
+        """Validate X; return ``(A, lengths, restore)``.
+
+        ``A`` is a 3-D float array with zeros after each sequence's length,
+        ``lengths`` its lengths or None, and ``restore(Xp, lengths_p)`` turns
+        patched ``A`` into the output form of X.
+        """
+        as_list = _is_sequence_list(X)
+        container = tuple if isinstance(X, tuple) else list
+        A, lengths = check_X(self, X, reset=reset)
+        if as_list:
+            if lengths is None:
+                lengths = np.full(len(A), A.shape[1])
+
+            def restore(Xp, lengths_p):
+                return container(Xp[i, :L] for i, L in enumerate(lengths_p))
+
+        else:
+
+            def restore(Xp, lengths_p):
+                if lengths_p is not None:  # NaN-padded in, NaN-padded out
+                    Xp[np.arange(Xp.shape[1])[None, :] >= lengths_p[:, None]] = np.nan
+                return Xp
+
+        return A, lengths, restore
+
+    def fit(self, X, y=None):
+        """Check X and record its feature count; nothing else is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like of shape (T_i, n_features) \
+or (T_i,)
+            Sequences; NaN only as padding (trailing whole steps of 3-D X).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequencePatcher
+            The fitted transformer.
+        """
+        self._validate_params()
+        saved = dict(self.__dict__)  # a failed fit changes nothing
+        try:
+            self._read(X, reset=True)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        return self
+
+    def transform(self, X):
+        """Group every ``patch_size`` steps of X into one step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like of shape (T_i, n_features) \
+or (T_i,)
+            Sequences, of any length for 3-D X and lists.
+
+        Returns
+        -------
+        X_patched : ndarray of shape (n_samples, ceil(n_timesteps / \
+patch_size), patch_size * n_step_features), or list of ndarray of shape \
+(ceil(T_i / patch_size), patch_size * n_step_features)
+            ``n_step_features`` is the size of the last axis (1 for 2-D X or
+            1-D sequences). A list for a list; NaN after each sequence's
+            patches for NaN-padded X; zeros in the last patch after each
+            sequence's last step.
+        """
+        check_is_fitted(self)
+        A, lengths, restore = self._read(X, reset=False)
+        Xp, lengths_p = patch(A, lengths, self.patch_size)
+        return restore(Xp, lengths_p)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

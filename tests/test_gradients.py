@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn._base import _merge_duplicates
+from skrnn._training import merge_duplicates
 from skrnn._network import RNNNetwork, SequenceDropout
 
 
@@ -157,16 +157,21 @@ def test_loss_values_match_mlp_definitions():
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
 def test_reported_loss_is_loss_and_grad(Estimator):
-    """loss_ of an L-BFGS fit is the loss of the fitted weights."""
+    """loss_ of an L-BFGS fit is the loss of the fitted weights on the
+    standardised problem (inputs and regression targets), as documented."""
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(30, 5, 2))
-    y = X[:, :, 0].sum(axis=1) if Estimator is RNNRegressor else X[:, -1, 0] > 0
+    X = rng.normal(size=(30, 5, 2)) * 7 + 2
+    y = X[:, :, 0].sum(axis=1) if Estimator is RNNRegressor else X[:, -1, 0] > 2
     est = Estimator(hidden_size=4, solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
     Y = est._prepare_targets(y, 30, np.float64, reset=False)
+    Xs = (X - est.input_mean_) / est.input_scale_
+    if Estimator is RNNRegressor:
+        Y = (Y - est.target_mean_) / est.target_scale_
+    params = est._standardization.from_raw(est._net, est._params)
     loss, _ = est._net.loss_and_grad(
-        est._params, X.transpose(1, 0, 2).copy(), Y, None, est.alpha
+        params, Xs.transpose(1, 0, 2).copy(), Y, None, est.alpha
     )
-    assert est.loss_ == pytest.approx(loss, rel=1e-12)
+    assert est.loss_ == pytest.approx(loss, rel=1e-9)
 
 
 def test_dropout_masks_follow_the_sequence_not_its_position():
@@ -194,20 +199,21 @@ def test_duplicates_merge_into_weights_and_padding_is_not_content():
     Xr = X[rep].copy()
     Xr[2, 2:] = 9.0  # padding differs between the copies of sequence 1
     data = dict(X=Xr, Y=Y[rep], lengths=lengths[rep], sw=None, step_w=None)
-    merged = _merge_duplicates(data, keep_order=True)
-    assert merged["X"] is Xr  # not copied: rows index the kept sequences
-    np.testing.assert_array_equal(merged["rows"], [0, 1, 3, 4, 7])
-    np.testing.assert_array_equal(merged["sw"], [1, 2, 1, 3, 1])
+    merged = merge_duplicates(**data, keep_order=True)
+    assert merged.X is Xr  # not copied: rows index the kept sequences
+    np.testing.assert_array_equal(merged.rows, [0, 1, 3, 4, 7])
+    np.testing.assert_array_equal(merged.sw, [1, 2, 1, 3, 1])
     weighted = dict(X=X[::-1], Y=Y[::-1], lengths=lengths[::-1], step_w=None,
                     sw=np.array([1.0, 2, 1, 3, 1])[::-1])
-    a = _merge_duplicates(data, keep_order=False)
-    b = _merge_duplicates(weighted, keep_order=False)
+    a = merge_duplicates(**data, keep_order=False)
+    b = merge_duplicates(**weighted, keep_order=False)
     for key in ("Y", "lengths", "sw", "keys"):
-        np.testing.assert_array_equal(a[key], b[key])
-    for x, y, L in zip(a["X"][a["rows"]], b["X"][b["rows"]], a["lengths"]):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    for x, y, L in zip(a.X[a.rows], b.X[b.rows], a.lengths):
         np.testing.assert_array_equal(x[:L], y[:L])
-    zero = _merge_duplicates(dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])), False)
-    assert len(zero["rows"]) == 3
+    zero = merge_duplicates(**dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])),
+                            keep_order=False)
+    assert len(zero.rows) == 3
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])

@@ -139,8 +139,10 @@ def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional):
     y = X[:, :, 0].sum(axis=1)
     if Estimator is RNNClassifier:
         y = y > 0
+    # the input (and target) standardisation is folded into weights_
     est = Estimator(hidden_size=5, cell=cell, num_layers=2, bidirectional=bidirectional,
-                    max_iter=5, random_state=0).fit(X, y)
+                    pooling="last", max_iter=5, random_state=0).fit(X * 50 + 3, y)
+    X = X * 50 + 3
     rnn, head = _torch_model(est._net, est.weights_, torch.float64)
     with torch.no_grad():
         _, h_n = rnn(torch.tensor(X))
@@ -165,7 +167,7 @@ def test_pytorch_weights_as_weights_init_reproduce_pytorch():
     # a step of 1e-12 leaves the weights as given (to 1e-12): the fit only
     # sets up n_features_in_ etc.
     est = RNNRegressor(cell="lstm", hidden_size=4, num_layers=2, bidirectional=True,
-                       weights_init=weights, solver="sgd", momentum=0.0,
+                       pooling="last", weights_init=weights, solver="sgd", momentum=0.0,
                        learning_rate_init=1e-12, max_iter=1).fit(X, np.zeros(30))
     with torch.no_grad():
         _, (h_n, _) = lstm(torch.tensor(X))

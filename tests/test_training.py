@@ -9,6 +9,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import skrnn._base as base
+import skrnn._training as training
 from skrnn import RNNClassifier, RNNRegressor
 from skrnn.datasets import make_adding_problem
 
@@ -44,10 +45,11 @@ class Recorder:
         self.scores, self.params, self.parts = [], [], []
         original = base.BaseRNN._validation_score
 
-        def spy(est, part):
-            score = original(est, part)
+        def spy(est, params, part):
+            score = original(est, params, part)
             self.scores.append(score)
-            self.params.append(est._params.copy())
+            # the weights as the fitted model will hold them (raw data)
+            self.params.append(est._standardization.to_raw(est._net, params))
             self.parts.append(part)
             return score
 
@@ -72,9 +74,9 @@ def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
     assert clf.best_loss_ is None
     # the recorded score is the estimator's own score on the held-out sequences
     part = rec.parts[-1]
-    labels = clf.classes_[part["Y"][:, 0].astype(int)]
-    assert clf.score(part["X"], labels) == pytest.approx(clf.best_validation_score_)
-    assert len(part["X"]) == 30
+    labels = clf.classes_[part.Y[:, 0].astype(int)]
+    assert clf.score(part.X[part.rows], labels) == pytest.approx(clf.best_validation_score_)
+    assert len(part) == 30
     # stratified: the held-out share of each class is the data's
     assert abs(np.mean(labels == "up") - np.mean(y == "up")) <= 1 / 30
 
@@ -85,19 +87,21 @@ def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     reg = RNNRegressor(cell="gru", hidden_size=4, early_stopping=True, max_iter=15,
                        learning_rate_init=0.02, random_state=0).fit(seqs, y)
     part = rec.parts[-1]
-    assert part["lengths"] is not None and len(part["X"]) == 6
-    valid = [x[:L] for x, L in zip(part["X"], part["lengths"])]
+    assert part.lengths is not None and len(part) == 6
+    valid = [x[:L] for x, L in zip(part.X[part.rows], part.lengths)]
     np.testing.assert_array_equal(reg._params, rec.params[int(np.argmax(rec.scores))])
-    assert reg.score(valid, part["Y"][:, 0]) == pytest.approx(reg.best_validation_score_)
+    y_raw = part.Y[:, 0] * reg.target_scale_ + reg.target_mean_  # Y is standardised
+    assert reg.score(valid, y_raw) == pytest.approx(reg.best_validation_score_)
 
     ys = [np.cumsum(s[:, 0]) for s in seqs]
     tagger = RNNRegressor(hidden_size=4, return_sequences=True, early_stopping=True,
                           max_iter=5, random_state=0).fit(seqs, ys)
     part = rec.parts[-1]
-    L = part["lengths"]
-    last = reg.__class__.score(tagger, [x[:n] for x, n in zip(part["X"], L)],
-                               [t[:n, 0] for t, n in zip(part["Y"], L)])
-    assert last == pytest.approx(tagger.validation_scores_[-1])
+    L = part.lengths
+    last = reg.__class__.score(tagger, [x[:n] for x, n in zip(part.X[part.rows], L)],
+                               [t[:n, 0] * tagger.target_scale_ + tagger.target_mean_
+                                for t, n in zip(part.Y, L)])
+    assert last == pytest.approx(tagger.best_validation_score_)  # its weights
 
 
 def test_early_stopping_errors():
@@ -134,7 +138,9 @@ def test_clipping_tames_an_exploding_fit():
     X, y = make_adding_problem(n_samples=200, n_timesteps=40, random_state=0)
     params = dict(hidden_size=16, activation="relu", solver="sgd", learning_rate_init=1.0,
                   batch_size=20, max_iter=15, random_state=0)
-    wild = RNNRegressor(**params).fit(X, y)
+    params.update(cell="rnn", pooling="last", init="uniform", learning_rate="constant",
+                  standardize=False)
+    wild = RNNRegressor(max_grad_norm=None, **params).fit(X, y)
     tamed = RNNRegressor(max_grad_norm=1.0, **params).fit(X, y)
     assert max(wild.loss_curve_) > 1e3  # the unclipped gradients explode
     assert max(tamed.loss_curve_) < 1.0 and tamed.loss_ < 0.1
@@ -240,7 +246,8 @@ def test_balanced_class_weight_lifts_a_rare_class():
     X = rng.normal(size=(300, 5, 1))
     noisy = X[:, :, 0].sum(axis=1) + rng.normal(scale=1.5, size=300)
     y = np.where(noisy > 3, "rare", "common")  # 15% rare
-    params = dict(hidden_size=8, solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
+    params = dict(cell="rnn", pooling="last", init="uniform", hidden_size=8,
+                  solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
     plain = RNNClassifier(**params).fit(X, y)
     balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
     recall = [np.mean(m.predict(X)[y == "rare"] == "rare") for m in (plain, balanced)]
@@ -254,12 +261,15 @@ def test_per_step_class_weights():
                   random_state=0)
     clf = RNNClassifier(class_weight={"hi": 2.0}, **params).fit(X, y)
     # the same loss written by hand: each step weighs its class's weight
-    X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
+    # (on the standardised inputs the network trained on)
+    Xs = (X - clf.input_mean_) / clf.input_scale_
+    X_tm = np.ascontiguousarray(Xs.transpose(1, 0, 2))
     Y = (y == "lo").astype(float).T[:, :, None]  # classes_ ["hi", "lo"]: "lo" is 1
-    loss, _ = clf._net.loss_and_grad(clf._params, X_tm, Y, None, clf.alpha, None, None,
+    params = clf._standardization.from_raw(clf._net, clf._params)
+    loss, _ = clf._net.loss_and_grad(params, X_tm, Y, None, clf.alpha, None, None,
                                      np.where(y == "hi", 2.0, 1.0).T)
-    assert clf.loss_ == pytest.approx(loss, rel=1e-12)
-    unweighted, _ = clf._net.loss_and_grad(clf._params, X_tm, Y, None, clf.alpha)
+    assert clf.loss_ == pytest.approx(loss, rel=1e-9)
+    unweighted, _ = clf._net.loss_and_grad(params, X_tm, Y, None, clf.alpha)
     assert unweighted != pytest.approx(loss)
 
 
@@ -276,7 +286,7 @@ def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
     assert all(re.match(pattern, line) for line in lines)
     assert "left" in lines[0] and "left" not in lines[-1]
     # a long epoch prints its progress (every HEARTBEAT seconds)
-    monkeypatch.setattr(base, "HEARTBEAT", 0.0)
+    monkeypatch.setattr(training, "HEARTBEAT", 0.0)
     RNNRegressor(hidden_size=3, batch_size=20, max_iter=1, verbose=True,
                  random_state=0).fit(*sequences())
     lines = capsys.readouterr().out.splitlines()
@@ -292,7 +302,7 @@ def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
 
 
 def test_duration_format():
-    assert [base._duration(s) for s in (4.4, 65, 3725)] == ["4s", "1m05s", "1h02m"]
+    assert [training._duration(s) for s in (4.4, 65, 3725)] == ["4s", "1m05s", "1h02m"]
 
 
 # --------------------------------------------------------------- divergence
@@ -300,8 +310,9 @@ def test_duration_format():
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_absurd_learning_rate_stops_with_finite_weights(solver):
     X, y = make_adding_problem(n_samples=100, n_timesteps=30, random_state=0)
-    est = RNNRegressor(hidden_size=16, activation="relu", solver=solver,
-                       learning_rate_init=1e8, max_iter=30, random_state=0)
+    est = RNNRegressor(cell="rnn", hidden_size=16, activation="relu", solver=solver,
+                       learning_rate_init=1e8, max_grad_norm=None, max_iter=30,
+                       random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"Training diverged .* Lower "
                       r"learning_rate_init \(now 100000000.0\) or clip gradients"):
         est.fit(X, y)
@@ -312,12 +323,13 @@ def test_absurd_learning_rate_stops_with_finite_weights(solver):
 def test_divergence_restores_the_best_epoch(monkeypatch):
     X, y = sequences()
     snapshots = []
-    original = base.BaseRNN._print_epoch
+    update = training.StoppingRule.update
 
-    def record(est, *args):
-        snapshots.append((est.loss_, est._params.copy()))
+    def record(rule, value, params):  # each epoch's loss and weights
+        snapshots.append((value, params.copy()))
+        update(rule, value, params)
 
-    monkeypatch.setattr(base.BaseRNN, "_print_epoch", record)
+    monkeypatch.setattr(training.StoppingRule, "update", record)
     calls = {"n": 0}
     real = base.RNNNetwork.loss_and_grad
 
@@ -329,14 +341,14 @@ def test_divergence_restores_the_best_epoch(monkeypatch):
         return loss, grad
 
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
-    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10, verbose=True,
+    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10,
                        learning_rate_init=0.01, random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
         est.fit(X, y)
     assert est.n_iter_ == 4 and len(snapshots) == 4
     best = min(range(4), key=lambda i: snapshots[i][0])
-    np.testing.assert_array_equal(est._params, snapshots[best][1])
-    assert original is not None
+    kept = est._standardization.to_raw(est._net, snapshots[best][1])
+    np.testing.assert_array_equal(est._params, kept)
 
 
 def test_lbfgs_backs_off_non_finite_losses(monkeypatch):
@@ -462,7 +474,8 @@ def test_float32_end_to_end(cell, monkeypatch):
 
 def test_bptt_steps_at_least_the_length_is_full_bptt():
     seqs, y = ragged()
-    params = dict(cell="lstm", num_layers=2, hidden_size=4, max_iter=3, random_state=0)
+    params = dict(cell="lstm", num_layers=2, hidden_size=4, max_iter=3, pooling="last",
+                  random_state=0)
     full = RNNRegressor(**params).fit(seqs, y)
     same = RNNRegressor(bptt_steps=8, **params).fit(seqs, y)
     np.testing.assert_array_equal(full._params, same._params)
@@ -503,7 +516,7 @@ def test_early_stopping_scores_with_the_class_weights(monkeypatch):
     clf = RNNClassifier(hidden_size=3, early_stopping=True, validation_fraction=0.25,
                         class_weight={"up": 4.0}, max_iter=2, random_state=0).fit(X, y)
     part = rec.parts[-1]
-    labels = clf.classes_[part["Y"][:, 0].astype(int)]
+    labels = clf.classes_[part.Y[:, 0].astype(int)]
     w = np.where(labels == "up", 4.0, 1.0)
     assert clf.best_validation_score_ == pytest.approx(
-        np.average(clf.predict(part["X"]) == labels, weights=w))
+        np.average(clf.predict(part.X[part.rows]) == labels, weights=w))

@@ -1,0 +1,30 @@
+"""Fixtures shared by the test modules."""
+
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+
+class PaddedBatch(NamedTuple):
+    """A time-major batch of ragged sequences, padded at the end."""
+
+    X: np.ndarray  # (T, N, F); padded steps hold random values, not zeros
+    lengths: np.ndarray  # (N,), the longest is T
+    sample_weight: np.ndarray  # (N,)
+
+
+@pytest.fixture
+def padded_batch():
+    """``make(T, N, F, seed)`` -> a ``PaddedBatch`` of lengths 1 .. T."""
+
+    def make(T, N, F, seed):
+        rng = np.random.RandomState(seed)
+        lengths = rng.randint(1, T + 1, size=N)
+        lengths[0] = T
+        if N > 1:
+            lengths[1] = 1
+        X = rng.normal(size=(T, N, F))
+        return PaddedBatch(X, lengths, rng.uniform(0.5, 2.0, size=N))
+
+    return make
