@@ -233,7 +233,7 @@ def search_model(task):
     """The README's search: hidden_size in 16, 32, 64 by 3-fold CV on the defaults."""
     model = default_model(task)
     key = f"{model.steps[-1][0]}__hidden_size" if isinstance(model, Pipeline) else "hidden_size"
-    return GridSearchCV(model, {key: [16, 32, 64]}, cv=3)
+    return GridSearchCV(model, {key: [16, 32, 64]}, cv=3, n_jobs=2)
 
 
 def _flatten(X):

@@ -50,7 +50,14 @@ VARIANTS = {
     "pool_max": dict(pooling="max"),
     "pool_attention": dict(pooling="attention"),
     "no_patches": dict(patch_size=None),
+    "max_iter_500": dict(max_iter=500),
+    "hidden_16": dict(hidden_size=16),
     "hidden_64": dict(hidden_size=64),
+    "alpha_0.01": dict(alpha=0.01),
+    "alpha_0.1": dict(alpha=0.1),
+    "alpha_1": dict(alpha=1.0),
+    "early_stopping": dict(early_stopping=True),
+    "early_stopping_0.2": dict(early_stopping=True, validation_fraction=0.2),
     "no_standardize": dict(standardize=False),
 }
 

@@ -36,8 +36,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     __doc__ = """Recurrent neural network classifier trained by backpropagation through time.
 
     Reads each sequence with recurrent layers (Elman, LSTM or GRU; stacked,
-    bidirectional) and classifies it from the last hidden state -- or every
-    step, with ``return_sequences`` -- with a linear layer and a logistic (binary, multilabel) or
+    bidirectional) and classifies it from a pooling of its hidden states over
+    time (attention, mean, max or the last state) -- or every step, with
+    ``return_sequences`` -- with a linear layer and a logistic (binary, multilabel) or
     softmax (multiclass) output, minimising the log-loss with an L2 penalty
     (MLPClassifier's loss) by Adam, SGD or L-BFGS. Labels may be of any type;
     a 2-D 0/1 indicator y is a multilabel problem, as in MLPClassifier.
@@ -89,7 +90,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         num_layers=1,
         bidirectional=False,
         return_sequences=False,
-        pooling="mean",
+        pooling="attention",
         patch_size="auto",
         dropout=0.0,
         weights_init=None,

@@ -18,9 +18,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     __doc__ = """Recurrent neural network regressor trained by backpropagation through time.
 
     Reads each sequence with recurrent layers (Elman, LSTM or GRU; stacked,
-    bidirectional) and predicts from the last hidden state -- or from every
-    step, with ``return_sequences`` -- with a linear layer, minimising the squared error with an L2
-    penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
+    bidirectional) and predicts from a pooling of its hidden states over time
+    (attention, mean, max or the last state) -- or from every step, with
+    ``return_sequences`` -- with a linear layer, minimising the squared error
+    with an L2 penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
     one flat vector; ``weights_`` exposes them under PyTorch's names.
 
 {parameters}    Attributes
@@ -53,7 +54,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> reg.score(X, y) > 0.95
     True
     >>> sorted(reg.weights_)
-    ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'weight_hh_l0', 'weight_ih_l0']
+    ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'pool.weight', 'weight_hh_l0', 'weight_ih_l0']
     """.format(
         parameters=PARAMETERS_DOC, features=ATTRIBUTES_FEATURES_DOC,
         fit=ATTRIBUTES_FIT_DOC,

@@ -496,7 +496,6 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
     """
     if not incremental or getattr(est, "_optimizer", None) is None:
         est._optimizer = make_optimizer(est, params)
-    opt = est._optimizer
     dropout = None
     if est.dropout:  # its own stream: the masks are keyed by content
         dropout = SequenceDropout(data.keys, np.random.RandomState(rng.randint(2**31 - 1)))
@@ -506,50 +505,11 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         best=est.best_validation_score_ if early else est.best_loss_,
         count=est._no_improvement_count, params=params,
     )
-    epoch = _Epoch(est, net, opt, data, resolve_batch_size(est, len(data)), dropout, rng)
-    epochs = 1 if incremental else est.max_iter
-    seen = data.seen()
+    epoch = _Epoch(est, net, est._optimizer, data, resolve_batch_size(est, len(data)),
+                   dropout, rng)
     est.n_iter_ = 0
-    start = time.perf_counter()
-    stop_reason = f"max_iter={est.max_iter} epochs reached"
     try:
-        for _ in range(epochs):
-            tic = time.perf_counter()
-            accumulated, problem = epoch.run(params)
-            if problem is not None:
-                params[...] = rule.best_params
-                warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", None, est)
-                stop_reason = "diverged"
-                break
-            est.n_iter_ += 1
-            est.t_ += seen
-            est.loss_ = accumulated / seen
-            est.loss_curve_.append(est.loss_)
-            if early:
-                est.validation_scores_.append(score(params, validation))
-                rule.update(est.validation_scores_[-1], params)
-                est.best_validation_score_ = rule.best
-            else:
-                rule.update(est.loss_, params)
-                est.best_loss_ = rule.best
-            est._no_improvement_count = rule.count
-            if est.verbose:
-                _print_epoch(est, tic, start, epochs, early, incremental)
-            opt.iteration_ends(est.t_)
-            if rule.exhausted:
-                what = "Validation score" if early else "Training loss"
-                msg = (f"{what} did not improve more than tol={est.tol:f} "
-                       f"for {est.n_iter_no_change} consecutive epochs.")
-                if opt.trigger_stopping(msg, est.verbose):
-                    stop_reason = msg.rstrip(".")
-                    break
-                rule.count = est._no_improvement_count = 0
-            if not incremental and est.n_iter_ == est.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+        stop_reason = _epochs(est, epoch, params, rule, validation, incremental, score)
     except KeyboardInterrupt:
         params[...] = rule.best_params
         what = "best validation score" if early else "lowest training loss"
@@ -562,8 +522,51 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         return
     if early:
         params[...] = rule.best_params
-    if not incremental and est.n_iter_ and stop_reason != "diverged":
+    if not incremental and est.n_iter_ and stop_reason is not None:
         warn_if_not_learned(est, data, stop_reason)
+
+
+def _epochs(est, epoch, params, rule, validation, incremental, score):
+    """Run the epochs; return why they stopped (None: diverged)."""
+    early, opt, seen = validation is not None, epoch.opt, epoch.data.seen()
+    epochs = 1 if incremental else est.max_iter
+    start = time.perf_counter()
+    for _ in range(epochs):
+        tic = time.perf_counter()
+        accumulated, problem = epoch.run(params)
+        if problem is not None:
+            params[...] = rule.best_params
+            warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", None, est)
+            return None
+        est.n_iter_ += 1
+        est.t_ += seen
+        est.loss_ = accumulated / seen
+        est.loss_curve_.append(est.loss_)
+        if early:
+            est.validation_scores_.append(score(params, validation))
+            rule.update(est.validation_scores_[-1], params)
+            est.best_validation_score_ = rule.best
+        else:
+            rule.update(est.loss_, params)
+            est.best_loss_ = rule.best
+        est._no_improvement_count = rule.count
+        if est.verbose:
+            _print_epoch(est, tic, start, epochs, early, incremental)
+        opt.iteration_ends(est.t_)
+        if rule.exhausted:
+            what = "Validation score" if early else "Training loss"
+            msg = (f"{what} did not improve more than tol={est.tol:f} "
+                   f"for {est.n_iter_no_change} consecutive epochs.")
+            if opt.trigger_stopping(msg, est.verbose):
+                return msg.rstrip(".")
+            rule.count = est._no_improvement_count = 0
+    if not incremental:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+    return f"max_iter={est.max_iter} epochs reached"
 
 
 def _print_epoch(est, tic, start, epochs, early, incremental):

@@ -1,32 +1,57 @@
 """scikit-learn's own estimator checks, unmodified, with no expected failures."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_classifiers_train,
+    check_regressors_train,
+    parametrize_with_checks,
+)
 
 from skrnn import RNNClassifier, RNNRegressor
 
-# Small networks keep the suite fast; every solver and both activations run
-# the full set of checks (the accuracy checks included).
+# Every check, for the defaults and for each option (small networks keep the
+# suite fast): the other poolings, patches, PyTorch's initialisation, no
+# standardisation, every solver, Elman relu with plain sgd, deep
+# bidirectional networks with dropout.
 SGD_RELU = dict(
-    solver="sgd", activation="relu", learning_rate_init=0.01, batch_size=32,
-    max_grad_norm=1.0,
+    cell="rnn", solver="sgd", activation="relu", learning_rate_init=0.01, batch_size=32,
 )
 CONFIGURATIONS = [
     RNNRegressor(random_state=0),  # the defaults
-    RNNRegressor(hidden_size=16, learning_rate_init=0.01, random_state=0),
-    RNNRegressor(hidden_size=8, solver="lbfgs", random_state=0),
-    RNNRegressor(hidden_size=16, random_state=0, **SGD_RELU),
     RNNClassifier(random_state=0),
-    RNNClassifier(hidden_size=8, solver="lbfgs", random_state=0),
+    RNNRegressor(hidden_size=8, pooling="last", solver="lbfgs", random_state=0),
+    RNNClassifier(hidden_size=8, pooling="mean", init="uniform", random_state=0),
+    RNNRegressor(hidden_size=8, pooling="max", patch_size=3, random_state=0),
+    RNNClassifier(hidden_size=8, patch_size=2, solver="lbfgs", random_state=0),
+    RNNRegressor(hidden_size=8, standardize=False, solver="lbfgs", random_state=0),
+    RNNRegressor(hidden_size=16, random_state=0, **SGD_RELU),
     RNNClassifier(hidden_size=16, random_state=0, **SGD_RELU),
-    RNNRegressor(cell="lstm", hidden_size=8, learning_rate_init=0.01, random_state=0),
-    RNNRegressor(cell="gru", num_layers=2, bidirectional=True, hidden_size=4,
+    RNNRegressor(cell="lstm", num_layers=2, bidirectional=True, hidden_size=4,
                  solver="lbfgs", random_state=0),
-    RNNClassifier(cell="gru", hidden_size=8, learning_rate_init=0.01, random_state=0),
     RNNClassifier(cell="lstm", num_layers=2, bidirectional=True, dropout=0.2,
-                  hidden_size=8, learning_rate_init=0.01, random_state=0),
+                  hidden_size=8, random_state=0),
 ]
 
 
 @parametrize_with_checks(CONFIGURATIONS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# The checks that ask the estimator to learn, for every cell and solver at
+# their defaults (the other checks do not depend on them: the configurations
+# above cover every code path).
+AT_DEFAULTS = [
+    (Estimator, dict(cell=cell, solver=solver))
+    for Estimator in (RNNRegressor, RNNClassifier)
+    for cell in ("rnn", "lstm", "gru")
+    for solver in ("adam", "sgd", "lbfgs")
+]
+
+
+@pytest.mark.parametrize(
+    "Estimator, params", AT_DEFAULTS,
+    ids=[f"{E.__name__}-{p['cell']}-{p['solver']}" for E, p in AT_DEFAULTS])
+def test_every_cell_and_solver_learns_at_its_defaults(Estimator, params):
+    check = check_regressors_train if Estimator is RNNRegressor else check_classifiers_train
+    check(Estimator.__name__, Estimator(random_state=0, **params))

@@ -1,0 +1,174 @@
+"""The defaults learn: small data trains, units do not matter, failure is said."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+
+from skrnn import RNNClassifier, RNNRegressor
+from skrnn._training import Standardization, auto_batch_size
+from skrnn.preprocessing import SequencePatcher
+
+
+def two_shapes(n=20, T=30, seed=0):
+    """n univariate sequences: a rising or a falling ramp, plus noise."""
+    rng = np.random.RandomState(seed)
+    y = np.arange(n) % 2
+    ramp = np.linspace(-1, 1, T)
+    X = np.where(y[:, None] == 1, ramp, -ramp) + rng.normal(scale=0.3, size=(n, T))
+    return X[:, :, None], np.where(y == 1, "rise", "fall")
+
+
+def regression(n=120, T=8, F=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F))
+    return X, X[:, :, 0].sum(axis=1) - X[:, -1, 1]
+
+
+def no_warning_matching(record, text):
+    return not any(text in str(w.message) for w in record)
+
+
+# ------------------------------------------------------------ small data
+def test_defaults_fit_twenty_sequences():
+    X, y = two_shapes()
+    clf = RNNClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) == 1.0
+    # about ten updates an epoch, and more than a handful of epochs
+    assert clf._optimizer.t == clf.n_iter_ * 10 and clf.n_iter_ > 20
+
+
+@pytest.mark.parametrize("n, expected", [(5, 1), (20, 2), (100, 10), (320, 32),
+                                         (5000, 32)])
+def test_auto_batch_size_gives_about_ten_updates_an_epoch(n, expected):
+    assert auto_batch_size(n) == expected
+
+
+# ------------------------------------------------------------ scale invariance
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_regression_does_not_depend_on_units(solver):
+    X, y = regression()
+    params = dict(hidden_size=8, solver=solver, max_iter=40, random_state=0)
+    plain = RNNRegressor(**params).fit(X[:80], y[:80])
+    scaled = RNNRegressor(**params).fit(X[:80] * 1000, y[:80] * 1000 + 500)
+    r2 = plain.score(X[80:], y[80:])
+    assert r2 > 0.8
+    assert scaled.score(X[80:] * 1000, y[80:] * 1000 + 500) == pytest.approx(r2, abs=0.01)
+    np.testing.assert_allclose(scaled.target_mean_, plain.target_mean_ * 1000 + 500)
+    np.testing.assert_allclose(scaled.input_scale_, plain.input_scale_ * 1000)
+
+
+def test_classification_does_not_depend_on_units():
+    X, y = two_shapes(n=60)
+    plain = RNNClassifier(hidden_size=8, max_iter=30, random_state=0).fit(X, y)
+    scaled = RNNClassifier(hidden_size=8, max_iter=30, random_state=0).fit(X * 1e3 - 7, y)
+    assert np.mean(plain.predict(X) == scaled.predict(X * 1e3 - 7)) >= 0.98
+    assert not hasattr(plain, "target_mean_")
+
+
+def test_standardisation_is_folded_exactly_into_the_weights():
+    """A standardising fit equals a fit on standardised data, mapped back."""
+    X, y = regression(n=60)
+    X = X * [3.0, 0.1] + [5.0, -2.0]
+    y = 40 * y + 7
+    ours = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, random_state=0)
+    ours.fit(X, y)
+    mean, std = X.reshape(-1, 2).mean(axis=0), X.reshape(-1, 2).std(axis=0)
+    np.testing.assert_allclose(ours.input_mean_, mean, rtol=1e-12)
+    np.testing.assert_allclose(ours.input_scale_, std, rtol=1e-12)
+    by_hand = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, standardize=False,
+                           random_state=0)
+    by_hand.fit((X - mean) / std, (y - y.mean()) / y.std())
+    assert by_hand.input_mean_ is None and by_hand.target_scale_ is None
+    np.testing.assert_allclose(
+        ours.predict(X), by_hand.predict((X - mean) / std) * y.std() + y.mean(),
+        rtol=1e-7)
+
+
+def test_to_raw_and_from_raw_are_inverse():
+    X, y = regression(n=30)
+    est = RNNRegressor(hidden_size=3, num_layers=2, bidirectional=True, max_iter=1,
+                       random_state=0).fit(X * 9 + 1, y * 3)
+    std = est._standardization
+    assert isinstance(std, Standardization) and std.y_mean is not None
+    back = std.to_raw(est._net, std.from_raw(est._net, est._params))
+    np.testing.assert_allclose(back, est._params, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------ saying so
+def test_a_fit_that_learns_nothing_warns():
+    rng = np.random.RandomState(0)
+    X = np.ones((40, 6, 1))  # carries nothing about y
+    y = rng.randint(0, 2, 40)
+    for est, target in ((RNNClassifier(hidden_size=4, max_iter=15, random_state=0), y),
+                        (RNNRegressor(hidden_size=4, max_iter=15, random_state=0),
+                         rng.normal(size=40))):
+        with pytest.warns(ConvergenceWarning, match=r"learned nothing: its training "
+                          r"loss .* is no lower than that of a constant prediction"):
+            est.fit(X, target)
+    with pytest.warns(ConvergenceWarning, match=r"learned nothing.*lbfgs stopped"):
+        RNNClassifier(hidden_size=4, solver="lbfgs", random_state=0).fit(X, y)
+
+
+def test_a_fit_that_learns_does_not_warn():
+    X, y = two_shapes(n=40)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        RNNClassifier(hidden_size=8, max_iter=20, random_state=0).fit(X, y)
+    assert no_warning_matching(record, "learned nothing")
+
+
+# ------------------------------------------------------------ patches, pooling
+def test_auto_patches_read_long_sequences_in_64_steps_or_fewer():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 200, 2))
+    y = X[:, :, 0].mean(axis=1)
+    est = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert est.patch_size_ == 4 and est.n_features_in_ == 2
+    assert est.weights_["weight_ih_l0"].shape == (3 * 4, 4 * 2)
+    assert est.predict(X[:, :150]).shape == (30,)  # other lengths at predict
+    short = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X[:, :64], y)
+    assert short.patch_size_ == 1
+    assert RNNRegressor(hidden_size=4, max_iter=2, patch_size=None,
+                        random_state=0).fit(X, y).patch_size_ == 1
+
+
+def test_patch_size_is_a_patcher_in_front():
+    X, y = two_shapes(n=30, T=23)
+    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
+    inside = RNNClassifier(patch_size=5, **params).fit(X, y)
+    outside = make_pipeline(SequencePatcher(5), RNNClassifier(patch_size=None, **params))
+    outside.fit(X, y)
+    np.testing.assert_allclose(inside.predict_proba(X), outside.predict_proba(X),
+                               rtol=1e-10)
+
+
+def test_patches_and_pooling_refuse_what_they_cannot_do():
+    X, y = regression(n=20)
+    Y = np.cumsum(X[:, :, 0], axis=1)
+    est = RNNRegressor(return_sequences=True, patch_size=2)
+    with pytest.raises(ValueError, match=r"patch_size=2 needs return_sequences=False"):
+        est.fit(X, Y)
+    assert not hasattr(est, "n_features_in_")  # nothing changed
+    with pytest.raises(ValueError, match=r"bptt_steps=3 .* needs pooling='last', got "
+                       r"pooling='attention'"):
+        RNNRegressor(bptt_steps=3).fit(X, y)
+    # one output per step: pooling does not apply, "auto" patches are 1
+    tagger = RNNRegressor(return_sequences=True, pooling="max", hidden_size=3,
+                          max_iter=2, random_state=0).fit(X, Y)
+    assert tagger.patch_size_ == 1 and tagger._net.pooling == "last"
+    assert tagger.predict(X).shape == Y.shape
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_every_pooling_fits_ragged_sequences(pooling):
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(rng.randint(3, 12), 2)) for _ in range(40)]
+    y = np.array([s[:, 0].max() for s in seqs])
+    est = RNNRegressor(pooling=pooling, hidden_size=6, solver="lbfgs", max_iter=30,
+                       random_state=0).fit(seqs, y)
+    alone = np.array([est.predict([s])[0] for s in seqs[:5]])
+    np.testing.assert_allclose(est.predict(seqs)[:5], alone, rtol=1e-10)
+    assert est.score(seqs, y) > 0.5
