@@ -100,7 +100,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         alpha=0.0001,
         batch_size="auto",
         learning_rate="adaptive",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=200,
         shuffle=True,

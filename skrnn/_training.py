@@ -94,14 +94,16 @@ class Standardization:
         return scaled
 
 
-def weighted_moments(X, rows, lengths, weights, chunk=4096):
+def weighted_moments(X, rows, lengths, weights, elements=2**22):
     """Mean and standard deviation of each feature (last axis) of X[rows].
 
     Over the valid steps of each sequence, each weighted by its sequence's
-    weight; float64, in chunks (no copy of X). A zero deviation becomes 1
-    (constant features are only centred), as StandardScaler does.
+    weight; float64, in chunks of about ``elements`` numbers (no copy of X).
+    A zero deviation becomes 1 (constant features are only centred), as
+    StandardScaler does.
     """
     F = X.shape[-1]
+    chunk = max(1, elements // int(np.prod(X.shape[1:])))
     total = np.zeros(F)
     count = 0.0
     w = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
@@ -311,7 +313,7 @@ def warn_diverged(solver, where, loss, est):
         f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
         f"or infinite. Training stopped and {type(est).__name__} keeps {kept}, "
         f"which predict finite values. Lower learning_rate_init (now "
-        f"{est.learning_rate_init}) or clip gradients with max_grad_norm (now "
+        f"{initial_learning_rate(est)}) or clip gradients with max_grad_norm (now "
         f"{est.max_grad_norm}, e.g. 1.0), and scale the data.",
         ConvergenceWarning,
     )
@@ -355,7 +357,7 @@ def warn_if_not_learned(est, data, why):
         f"{est.loss_:.6g} is no lower than that of a constant prediction "
         f"({baseline:.6g}) after {est.n_iter_} "
         f"{'iterations' if est.solver == 'lbfgs' else 'epochs'} ({why}). Try a "
-        f"larger learning_rate_init (now {est.learning_rate_init}) or max_iter "
+        f"larger learning_rate_init (now {initial_learning_rate(est)}) or max_iter "
         f"(now {est.max_iter}), another cell (now {est.cell!r}) or pooling, "
         "patch_size for long sequences, or check that X carries information "
         "about y.",
@@ -423,11 +425,23 @@ def fit_lbfgs(est, net, params, data):
 
 
 # --------------------------------------------------------------- sgd / adam
+#: learning_rate_init="auto" for each stochastic solver
+AUTO_LEARNING_RATE = {"adam": 0.01, "sgd": 0.1}
+
+
+def initial_learning_rate(est):
+    """``learning_rate_init``, with "auto" resolved for the solver."""
+    if est.learning_rate_init == "auto":
+        return AUTO_LEARNING_RATE.get(est.solver, AUTO_LEARNING_RATE["adam"])
+    return est.learning_rate_init
+
+
 def make_optimizer(est, params):
+    rate = initial_learning_rate(est)
     if est.solver == "sgd":
-        return SGD(params, est.learning_rate_init, est.learning_rate,
+        return SGD(params, rate, est.learning_rate,
                    est.momentum, est.nesterovs_momentum, est.power_t)
-    return Adam(params, est.learning_rate_init, est.learning_rate,
+    return Adam(params, rate, est.learning_rate,
                 est.power_t, est.beta_1, est.beta_2, est.epsilon)
 
 

@@ -70,7 +70,7 @@ def test_example_scripts_run(script, expected, tmp_path, monkeypatch, capsys):
 
 
 def test_learning_quality_example_lstm_and_gru_reach_the_mlp(tmp_path, monkeypatch, capsys):
-    """examples/plot_learning_quality.py: the figures of issue 5, item 9."""
+    """examples/plot_learning_quality.py: both RNNs reach the MLP on the digits."""
     import re
     import runpy
     from pathlib import Path
@@ -106,7 +106,7 @@ def test_distributed_grid_search_example_equals_serial(tmp_path, monkeypatch, ca
 
 
 def test_forecast_airline_example_beats_the_baselines_fast(tmp_path, monkeypatch):
-    """examples/plot_forecast_airline.py --fast (issue 7's figures, small grid)."""
+    """examples/plot_forecast_airline.py --fast (the README's figures, small grid)."""
     res = _run_example("plot_forecast_airline.py", ["--fast", "--output", "a.png"],
                        monkeypatch, tmp_path)
     assert res["rnn_mae"] < res["snaive_mae"]

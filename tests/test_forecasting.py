@@ -1,4 +1,4 @@
-"""Windowing, RNNForecaster and backtest (issue 7)."""
+"""Windowing, RNNForecaster and backtest."""
 
 import pickle
 import re

@@ -1,4 +1,4 @@
-"""Parallel and distributed search, persistence, concurrent predict (issue 8)."""
+"""Parallel and distributed search, persistence, concurrent predict."""
 
 import io
 import os

@@ -125,13 +125,15 @@ def test_without_early_stopping_the_attributes_are_none():
 
 def test_adam_follows_the_schedules_too():
     X, y = sequences()
-    inv = RNNRegressor(hidden_size=3, learning_rate="invscaling", max_iter=4,
-                       random_state=0).fit(X, y)
+    inv = RNNRegressor(hidden_size=3, learning_rate="invscaling", learning_rate_init=0.01,
+                       max_iter=4, random_state=0).fit(X, y)
     assert inv._optimizer.learning_rate == pytest.approx(
         inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t)
     ada = RNNRegressor(hidden_size=3, learning_rate="adaptive", tol=10.0,
                        n_iter_no_change=2, max_iter=7, random_state=0).fit(X, y)
-    assert ada._optimizer.learning_rate == pytest.approx(ada.learning_rate_init / 25)
+    assert ada._optimizer.learning_rate == pytest.approx(0.01 / 25)  # "auto" for adam
+    sgd = RNNRegressor(hidden_size=3, solver="sgd", max_iter=1, random_state=0).fit(X, y)
+    assert sgd._optimizer.learning_rate == 0.1  # "auto" for sgd
 
 
 def test_clipping_tames_an_exploding_fit():
