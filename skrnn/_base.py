@@ -214,10 +214,11 @@ PARAMETERS_DOC = """\
         merged, their weights summed) first, so the fit does not depend on
         the order of the rows either (with ``shuffle=True``).
     tol : float, default=1e-4
-        Training stops when the loss (the validation score, with
-        ``early_stopping``) has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive epochs (sgd, adam); gradient
-        tolerance of lbfgs.
+        A plateau is ``n_iter_no_change`` consecutive epochs in which the
+        loss (the validation score, with ``early_stopping``) has not improved
+        by ``tol`` (sgd, adam): training stops at the first plateau, or, with
+        the default ``learning_rate="adaptive"``, divides the rate by 5 and
+        stops once it is below 1e-6. Gradient tolerance of lbfgs.
     verbose : bool or int, default=False
         Print one line per epoch: epoch, training loss, validation score
         (with ``early_stopping``), seconds, and the time left if every epoch
