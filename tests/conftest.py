@@ -28,3 +28,23 @@ def padded_batch():
         return PaddedBatch(X, lengths, rng.uniform(0.5, 2.0, size=N))
 
     return make
+
+
+def _central_differences(net, params, args, eps=1e-6):
+    """d loss / d params by central differences, one parameter at a time."""
+    grad = np.empty_like(params)
+    for i in range(params.size):
+        p = params.copy()
+        p[i] += eps
+        up, _ = net.loss_and_grad(p, *args)
+        p[i] -= 2 * eps
+        down, _ = net.loss_and_grad(p, *args)
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+@pytest.fixture
+def finite_differences():
+    """``finite_differences(net, params, args)``: the numerical gradient of
+    ``net.loss_and_grad(params, *args)``'s loss."""
+    return _central_differences

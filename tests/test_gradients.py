@@ -18,18 +18,6 @@ def _targets(out_activation, rng, n, k):
     return np.eye(k)[rng.randint(k, size=n)]
 
 
-def _finite_differences(net, params, args, eps=1e-6):
-    grad = np.empty_like(params)
-    for i in range(params.size):
-        p = params.copy()
-        p[i] += eps
-        up, _ = net.loss_and_grad(p, *args)
-        p[i] -= 2 * eps
-        down, _ = net.loss_and_grad(p, *args)
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
-
 # (T, N, F, H, K): several random shapes, including T=1, N=1 and F=1
 SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
 
@@ -38,7 +26,9 @@ SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
 @pytest.mark.parametrize("out_activation", ["identity", "logistic", "softmax"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_gradient_matches_finite_differences(shape, out_activation, activation, weighted):
+def test_gradient_matches_finite_differences(
+    shape, out_activation, activation, weighted, finite_differences
+):
     T, N, F, H, K = shape
     if out_activation == "softmax":
         K = max(K, 2)
@@ -53,7 +43,7 @@ def test_gradient_matches_finite_differences(shape, out_activation, activation, 
     args = (X, y, sw, 0.3)
 
     loss, grad = net.loss_and_grad(params, *args)
-    numeric = _finite_differences(net, params, args)
+    numeric = finite_differences(net, params, args)
 
     assert np.isfinite(loss)
     scale = np.abs(numeric).max()
@@ -73,7 +63,7 @@ ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_gradient_every_cell_depth_direction_and_output(
-    cell, num_layers, bidirectional, return_sequences
+    cell, num_layers, bidirectional, return_sequences, finite_differences
 ):
     T, N, F, H = 5, 3, 3, 4
     seed = zlib.crc32(repr((cell, num_layers, bidirectional, return_sequences)).encode())
@@ -90,7 +80,7 @@ def test_gradient_every_cell_depth_direction_and_output(
         y = y.reshape(T, N, K)
     args = (rng.normal(size=(T, N, F)), y, rng.uniform(0.5, 2, size=N), 0.1)
     _, grad = net.loss_and_grad(params, *args)
-    numeric = _finite_differences(net, params, args)
+    numeric = finite_differences(net, params, args)
     scale = np.abs(numeric).max()
     for name, g in net.unpack(grad).items():
         np.testing.assert_allclose(

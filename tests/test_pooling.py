@@ -38,23 +38,11 @@ def _case(pooling, cell, num_layers, bidirectional):
 
 # ------------------------------------------------------------ gradients
 
-def _finite_differences(net, params, args, eps=1e-6):
-    grad = np.empty_like(params)
-    for i in range(params.size):
-        p = params.copy()
-        p[i] += eps
-        up, _ = net.loss_and_grad(p, *args)
-        p[i] -= 2 * eps
-        down, _ = net.loss_and_grad(p, *args)
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("pooling", POOLINGS)
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 def test_pooled_gradient_matches_finite_differences(
-    pooling, cell, num_layers, bidirectional, padded_batch
+    pooling, cell, num_layers, bidirectional, padded_batch, finite_differences
 ):
     net, seed = _case(pooling, cell, num_layers, bidirectional)
     rng = np.random.RandomState(seed)
@@ -64,7 +52,7 @@ def test_pooled_gradient_matches_finite_differences(
     args = (batch.X, y, batch.sample_weight, 0.2, None, batch.lengths)
 
     _, grad = net.loss_and_grad(params, *args)
-    numeric = _finite_differences(net, params, args)
+    numeric = finite_differences(net, params, args)
     scale = np.abs(numeric).max()
     assert scale > 1e-3  # the check is not vacuous
     for name, g in net.unpack(grad).items():
