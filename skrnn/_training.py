@@ -98,34 +98,31 @@ def weighted_moments(X, rows, lengths, weights, elements=2**22):
     """Mean and standard deviation of each feature (last axis) of X[rows].
 
     Over the valid steps of each sequence, each weighted by its sequence's
-    weight; float64, in chunks of about ``elements`` numbers (no copy of X).
-    A zero deviation becomes 1 (constant features are only centred), as
-    StandardScaler does.
+    weight; float64, two passes in chunks of about ``elements`` numbers (no
+    copy of X). A zero deviation becomes 1 (constant features are only
+    centred), as StandardScaler does.
     """
-    F = X.shape[-1]
-    chunk = max(1, elements // int(np.prod(X.shape[1:])))
-    total = np.zeros(F)
-    count = 0.0
     w = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
-    T = X.shape[1] if X.ndim == 3 else None
-    for pass_ in (0, 1):
-        acc = np.zeros(F)
+    chunk = max(1, elements // int(np.prod(X.shape[1:])))
+
+    def chunks():  # (values, weight of each value's row and step)
         for s in range(0, len(rows), chunk):
             part = np.asarray(X[rows[s : s + chunk]], dtype=np.float64)
             ws = w[s : s + chunk]
-            if T is not None:
+            if X.ndim == 3:
+                T = X.shape[1]
                 valid = np.ones(part.shape[:2], bool) if lengths is None else (
                     np.arange(T)[None, :] < lengths[s : s + chunk, None])
                 ws = valid * ws[:, None]
-            if pass_ == 1:
-                part = (part - mean) ** 2
-            acc += np.tensordot(ws, part, axes=ws.ndim)
-            if pass_ == 0:
-                count += float(ws.sum())
-        if pass_ == 0:
-            mean = acc / count
-        else:
-            std = np.sqrt(acc / count)
+            yield part, ws
+
+    first = [(float(ws.sum()), np.tensordot(ws, part, axes=ws.ndim))
+             for part, ws in chunks()]
+    count = sum(c for c, _ in first)
+    mean = sum(total for _, total in first) / count
+    var = sum(np.tensordot(ws, (part - mean) ** 2, axes=ws.ndim)
+              for part, ws in chunks()) / count
+    std = np.sqrt(var)
     std[~(std > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
     return mean, std
 
