@@ -93,6 +93,10 @@ def main(argv=None):
                 batch_size=50,
                 max_iter=args.max_iter,
                 n_iter_no_change=args.max_iter,  # no early stop on the plateau
+                # each cell reading all T steps from its last state: no
+                # patches, no pooling (the README's table measures the cells)
+                pooling="last", patch_size=None, init="uniform",
+                learning_rate="constant", standardize=False,
                 random_state=args.seed,
             )
             tic = time.perf_counter()
