@@ -48,3 +48,19 @@ def finite_differences():
     """``finite_differences(net, params, args)``: the numerical gradient of
     ``net.loss_and_grad(params, *args)``'s loss."""
     return _central_differences
+
+
+def _random_targets(out_activation, rng, n, k):
+    """n targets of k outputs for an output activation: normal values, 0/1
+    indicators (logistic) or one-hot rows (softmax)."""
+    if out_activation == "identity":
+        return rng.normal(size=(n, k))
+    if out_activation == "logistic":
+        return (rng.uniform(size=(n, k)) > 0.5).astype(float)
+    return np.eye(k)[rng.randint(k, size=n)]
+
+
+@pytest.fixture
+def random_targets():
+    """``random_targets(out_activation, rng, n, k)``: targets of the loss."""
+    return _random_targets

@@ -10,14 +10,6 @@ from skrnn._training import merge_duplicates
 from skrnn._network import RNNNetwork, SequenceDropout
 
 
-def _targets(out_activation, rng, n, k):
-    if out_activation == "identity":
-        return rng.normal(size=(n, k))
-    if out_activation == "logistic":
-        return (rng.uniform(size=(n, k)) > 0.5).astype(float)
-    return np.eye(k)[rng.randint(k, size=n)]
-
-
 # (T, N, F, H, K): several random shapes, including T=1, N=1 and F=1
 SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
 
@@ -27,7 +19,8 @@ SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_gradient_matches_finite_differences(
-    shape, out_activation, activation, weighted, finite_differences
+    shape, out_activation, activation, weighted, finite_differences,
+    random_targets,
 ):
     T, N, F, H, K = shape
     if out_activation == "softmax":
@@ -38,7 +31,7 @@ def test_gradient_matches_finite_differences(
     # units are both on and off: a harder test than the small initial weights
     params = 2 * net.init_params(rng, np.float64)
     X = rng.normal(size=(T, N, F))
-    y = _targets(out_activation, rng, N, K)
+    y = random_targets(out_activation, rng, N, K)
     sw = rng.uniform(0.1, 3.0, size=N) if weighted else None
     args = (X, y, sw, 0.3)
 
@@ -63,7 +56,8 @@ ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_gradient_every_cell_depth_direction_and_output(
-    cell, num_layers, bidirectional, return_sequences, finite_differences
+    cell, num_layers, bidirectional, return_sequences, finite_differences,
+    random_targets,
 ):
     T, N, F, H = 5, 3, 3, 4
     seed = zlib.crc32(repr((cell, num_layers, bidirectional, return_sequences)).encode())
@@ -75,7 +69,7 @@ def test_gradient_every_cell_depth_direction_and_output(
         return_sequences,
     )
     params = 2 * net.init_params(rng, np.float64)
-    y = _targets(out_activation, rng, T * N if return_sequences else N, K)
+    y = random_targets(out_activation, rng, T * N if return_sequences else N, K)
     if return_sequences:
         y = y.reshape(T, N, K)
     args = (rng.normal(size=(T, N, F)), y, rng.uniform(0.5, 2, size=N), 0.1)
@@ -119,14 +113,14 @@ def test_gradient_with_dropout_between_layers(cell):
     )
 
 
-def test_loss_values_match_mlp_definitions():
+def test_loss_values_match_mlp_definitions(random_targets):
     """The loss is MLP's: half the mean squared error, and the mean log-loss."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(4, 6, 2))
     for out_activation, K in [("identity", 3), ("logistic", 2), ("softmax", 3)]:
         net = RNNNetwork("rnn", 2, 5, K, out_activation)
         params = net.init_params(rng, np.float64)
-        y = _targets(out_activation, rng, 6, K)
+        y = random_targets(out_activation, rng, 6, K)
         sw = rng.uniform(0.5, 2, size=6)
         loss, _ = net.loss_and_grad(params, X, y, sw, 0.0)
         p = net.predict(params, X)

@@ -18,14 +18,6 @@ ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 OUTPUTS = [("identity", 2), ("logistic", 2), ("softmax", 3)]
 
 
-def _targets(out_activation, rng, n, k):
-    if out_activation == "identity":
-        return rng.normal(size=(n, k))
-    if out_activation == "logistic":
-        return (rng.uniform(size=(n, k)) > 0.5).astype(float)
-    return np.eye(k)[rng.randint(k, size=n)]
-
-
 def _case(pooling, cell, num_layers, bidirectional):
     """A network and its seed; the three losses in turn over the cases."""
     seed = zlib.crc32(repr((pooling, cell, num_layers, bidirectional)).encode())
@@ -42,13 +34,14 @@ def _case(pooling, cell, num_layers, bidirectional):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 def test_pooled_gradient_matches_finite_differences(
-    pooling, cell, num_layers, bidirectional, padded_batch, finite_differences
+    pooling, cell, num_layers, bidirectional, padded_batch, finite_differences,
+    random_targets,
 ):
     net, seed = _case(pooling, cell, num_layers, bidirectional)
     rng = np.random.RandomState(seed)
     params = 2 * net.init_params(rng, np.float64)  # tanh saturates somewhat
     batch = padded_batch(5, 4, 3, seed)
-    y = _targets(net.out_activation, rng, 4, net.n_outputs)
+    y = random_targets(net.out_activation, rng, 4, net.n_outputs)
     args = (batch.X, y, batch.sample_weight, 0.2, None, batch.lengths)
 
     _, grad = net.loss_and_grad(params, *args)
@@ -115,13 +108,13 @@ def _torch_loss(net, params, X, y, w, lengths, alpha):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 def test_pooled_loss_and_gradient_equal_pytorch(
-    pooling, cell, num_layers, bidirectional, padded_batch
+    pooling, cell, num_layers, bidirectional, padded_batch, random_targets
 ):
     net, seed = _case(pooling, cell, num_layers, bidirectional)
     rng = np.random.RandomState(seed)
     params = net.init_params(rng, np.float64)
     batch = padded_batch(8, 6, 3, seed)
-    y = _targets(net.out_activation, rng, 6, net.n_outputs)
+    y = random_targets(net.out_activation, rng, 6, net.n_outputs)
 
     loss, grad = net.loss_and_grad(params, batch.X, y, batch.sample_weight, 0.3, None,
                                    batch.lengths)
