@@ -116,7 +116,7 @@ PARAMETERS_DOC = """\
         head reads the top layer at every step; y has one target per step,
         ``(n_samples, n_timesteps[, n_outputs])``. The loss is summed over
         the time steps of a sequence and averaged over sequences.
-    pooling : {"last", "mean", "max", "attention"}, default="mean"
+    pooling : {"last", "mean", "max", "attention"}, default="attention"
         What the head reads of each sequence (many-to-one): "last", the
         last valid state (with ``bidirectional``, and the backward
         direction's state after reading the whole sequence: PyTorch's
@@ -191,9 +191,9 @@ PARAMETERS_DOC = """\
         plateau) divides the rate by 5 whenever the training loss (the
         validation score, with ``early_stopping``) has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, and stops once it is below
-        1e-6 -- so training stops only after several plateaus, at least
-        ``5 * n_iter_no_change`` epochs from the default rate. MLP's default
-        is "constant", which stops at the first plateau.
+        1e-6 -- so training stops only after several plateaus: seven from
+        adam's default rate 0.01, at least ``7 * (n_iter_no_change + 1)``
+        epochs. MLP's default is "constant", which stops at the first plateau.
     learning_rate_init : float or "auto", default="auto"
         Initial step size of sgd and adam; "auto" is 0.01 for adam and 0.1
         for sgd (plain SGD's step is the gradient's size, Adam's is
@@ -518,7 +518,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             return
         if first_pass or not hasattr(self, "loss_curve_"):
             self.loss_curve_ = []
-        if not incremental:
+        if not incremental or not hasattr(self, "_no_improvement_count"):
             self._no_improvement_count = 0
         if validation is not None:
             if not isinstance(getattr(self, "validation_scores_", None), list):
@@ -529,8 +529,6 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             self.validation_scores_ = self.best_validation_score_ = None
             if first_pass or getattr(self, "best_loss_", None) is None:
                 self.best_loss_ = np.inf
-        if not hasattr(self, "_no_improvement_count"):
-            self._no_improvement_count = 0
 
     def _prepare(self, X, y, sample_weight, first_pass, incremental, classes, rng):
         """Validate and prepare everything a fit needs, changing only the
@@ -639,7 +637,9 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     def _standardize(self, data):
         """Point ``data`` at the standardised space the network trains in."""
         std = self._standardization
-        data.x_mean, data.x_scale = std.x_mean, std.x_scale
+        if std.x_mean is not None:  # cast once, not per batch
+            data.x_mean = std.x_mean.astype(data.X.dtype)
+            data.x_scale = std.x_scale.astype(data.X.dtype)
         if std.y_mean is not None:
             dtype = data.Y.dtype
             data.Y = (data.Y - std.y_mean.astype(dtype)) / std.y_scale.astype(dtype)

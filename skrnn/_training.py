@@ -94,13 +94,20 @@ class Standardization:
         return scaled
 
 
+def is_constant(var, mean, n_samples):
+    """Features whose variance is only rounding error (StandardScaler's rule)."""
+    eps = np.finfo(np.float64).eps
+    return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
+
+
 def weighted_moments(X, rows, lengths, weights, elements=2**22):
     """Mean and standard deviation of each feature (last axis) of X[rows].
 
     Over the valid steps of each sequence, each weighted by its sequence's
     weight; float64, two passes in chunks of about ``elements`` numbers (no
-    copy of X). A zero deviation becomes 1 (constant features are only
-    centred), as StandardScaler does.
+    copy of X). A deviation that is only rounding error becomes 1 (constant
+    features are only centred), by the rule SequenceScaler and
+    StandardScaler use.
     """
     w = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
     chunk = max(1, elements // int(np.prod(X.shape[1:])))
@@ -123,7 +130,7 @@ def weighted_moments(X, rows, lengths, weights, elements=2**22):
     var = sum(np.tensordot(ws, (part - mean) ** 2, axes=ws.ndim)
               for part, ws in chunks()) / count
     std = np.sqrt(var)
-    std[~(std > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0))] = 1.0
+    std[is_constant(var, mean, count)] = 1.0
     return mean, std
 
 
@@ -134,7 +141,8 @@ class TrainingSet:
     ``X`` is the caller's batch-first array (never copied): ``rows`` index the
     sequences used, in training order, and every other field is aligned with
     ``rows``. ``Y`` (n, K), or (n, T, K) per step, is already standardised;
-    ``x_mean``/``x_scale`` standardise X as each batch is gathered.
+    ``x_mean``/``x_scale`` (in X's dtype) standardise X as each batch is
+    gathered.
     """
 
     X: np.ndarray
@@ -167,19 +175,25 @@ class TrainingSet:
         """Steps to run for ``idx``: see ``batch_steps``."""
         return batch_steps(self.lengths, idx, self.X.shape[1])
 
+    def _standardized(self, X):
+        """``X``, a fresh gather from the caller's array, standardised in place."""
+        if self.x_mean is not None:
+            X -= self.x_mean
+            X /= self.x_scale
+        return X
+
     def batch_first(self, idx, T):
         """Standardised X of the sequences ``idx`` up to step T, (B, T, F)."""
-        X = self.X[self.rows[idx], :T]
-        if self.x_mean is not None:
-            X = (X - self.x_mean.astype(X.dtype)) / self.x_scale.astype(X.dtype)
-        return X
+        # rows[idx] is an integer array: the gather is a copy, never X itself
+        return self._standardized(self.X[self.rows[idx], :T])
 
     def batch(self, idx, T):
         """Time-major arrays of the sequences ``idx`` up to step T.
 
         X (T, B, F), Y (B, K) or (T, B, K), step weights (T, B) or None.
         """
-        X = np.ascontiguousarray(self.batch_first(idx, T).transpose(1, 0, 2))
+        X = self._standardized(
+            np.ascontiguousarray(self.X[self.rows[idx], :T].transpose(1, 0, 2)))
         Y = self.Y[idx]
         if Y.ndim == 3:  # one target per step
             Y = np.ascontiguousarray(Y[:, :T].transpose(1, 0, 2))

@@ -11,16 +11,11 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._patching import patch
+from ._training import is_constant
 from ._validation import FLOATS, _is_sequence_list, check_X
 from ._windows import make_windows
 
 __all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
-
-
-def _is_constant(var, mean, n_samples):
-    """Features whose variance is only rounding error (StandardScaler's rule)."""
-    eps = np.finfo(np.float64).eps
-    return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
 
 
 class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -242,7 +237,7 @@ or (T_i,)
         if self.with_std:
             self.var_ = values.var(axis=0)
             scale = np.sqrt(self.var_)
-            scale[_is_constant(self.var_, self.mean_, n)] = 1.0
+            scale[is_constant(self.var_, self.mean_, n)] = 1.0
             self.scale_ = scale
         return self
 
