@@ -25,7 +25,7 @@ from ._training import (
     merge_duplicates,
     weighted_moments,
 )
-from ._validation import check_X, valid_steps
+from ._validation import check_X, unchanged_on_error, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds about this many numbers (32 MB
@@ -472,15 +472,10 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(self.random_state)
         # Validation may set attributes (n_features_in_, classes_, ...): if it
         # fails, put the estimator back exactly as it was.
-        saved = dict(self.__dict__)
-        try:
+        with unchanged_on_error(self):
             data, validation, net, scaled = self._prepare(
                 X, y, sample_weight, first_pass, incremental, classes, rng
             )
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
 
         if first_pass:
             self._net = net

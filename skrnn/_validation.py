@@ -10,6 +10,7 @@ float64, C-contiguous, finite. Accepted:
   tabular contract), so predict needs the same columns.
 """
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -325,3 +326,19 @@ def _check_length(n_rows, n_samples):
             f"X and y have inconsistent numbers of samples: X has {n_samples} "
             f"sequences, y has {n_rows} rows."
         )
+
+
+@contextlib.contextmanager
+def unchanged_on_error(estimator):
+    """Put ``estimator``'s attributes back as they were if the block raises.
+
+    For validation that records attributes as it goes (``n_features_in_``,
+    ``classes_``, ...): a failed call then leaves the estimator unchanged.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except Exception:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._patching import patch
 from ._training import is_constant
-from ._validation import FLOATS, _is_sequence_list, check_X
+from ._validation import FLOATS, _is_sequence_list, check_X, unchanged_on_error
 from ._windows import make_windows
 
 __all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
@@ -211,8 +211,7 @@ or (T_i,)
         """
         self._validate_params()
         # If anything fails, leave a fitted scaler exactly as it was.
-        saved = dict(self.__dict__)
-        try:
+        with unchanged_on_error(self):
             A, valid, _ = self._read(X, reset=True, copy=False)
             if A.ndim == 2:  # one feature; NaN are missing values
                 values = A[~np.isnan(A)][:, None]
@@ -224,10 +223,6 @@ or (T_i,)
             else:
                 values = A[valid] if valid is not None else A.reshape(-1, A.shape[2])
             values = values.astype(np.float64, copy=False)
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
 
         n = values.shape[0]
         self.n_samples_seen_ = int(n)
@@ -450,13 +445,8 @@ or (T_i,)
             The fitted transformer.
         """
         self._validate_params()
-        saved = dict(self.__dict__)  # a failed fit changes nothing
-        try:
+        with unchanged_on_error(self):  # a failed fit changes nothing
             self._read(X, reset=True)
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
         return self
 
     def transform(self, X):
