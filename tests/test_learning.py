@@ -172,3 +172,23 @@ def test_every_pooling_fits_ragged_sequences(pooling):
     alone = np.array([est.predict([s])[0] for s in seqs[:5]])
     np.testing.assert_allclose(est.predict(seqs)[:5], alone, rtol=1e-10)
     assert est.score(seqs, y) > 0.5
+
+
+def test_a_refit_refused_by_the_new_checks_changes_nothing():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 200, 2)) * 4 + 1
+    y = X[:, :, 0].mean(axis=1)
+    est = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    before = est.predict(X)
+    state = (est.patch_size_, est.input_mean_.copy(), est.target_scale_.copy())
+    with pytest.raises(ValueError, match=r"patch_size=2 needs return_sequences=False"):
+        est.set_params(return_sequences=True, patch_size=2).fit(X[:, :50], X[:, :50, 0])
+    with pytest.raises(ValueError, match=r"needs pooling='last'"):
+        est.set_params(return_sequences=False, patch_size="auto", bptt_steps=5).fit(X, y)
+    est.set_params(bptt_steps=None)
+    with pytest.raises(ValueError):  # y of the wrong length, after the patches
+        est.fit(X[:, :100], y[:-1])
+    assert est.patch_size_ == state[0]
+    np.testing.assert_array_equal(est.input_mean_, state[1])
+    np.testing.assert_array_equal(est.target_scale_, state[2])
+    np.testing.assert_array_equal(est.predict(X), before)
