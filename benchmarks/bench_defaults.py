@@ -10,6 +10,12 @@ is the evidence the README cites.
     python benchmarks/bench_defaults.py                        # every variant
     python benchmarks/bench_defaults.py --variants defaults,lstm --sets trace,unittest
     python benchmarks/bench_defaults.py --n-jobs 2 --json defaults.json
+    python benchmarks/bench_defaults.py --seeds 0,1,2   # mean of three seeds
+
+With ``--seeds``, each cell is the mean test score over the seeds (the
+estimator's ``random_state``: initial weights, minibatch order), followed by
+the range: one seed's figure on a small set moves by several test sequences
+from seed to seed, which is larger than most differences between variants.
 
 Fits run in ``--n-jobs`` processes with one BLAS thread each (the numbers do
 not depend on the thread count beyond rounding); fit seconds are wall time
@@ -59,37 +65,47 @@ VARIANTS = {
     "early_stopping": dict(early_stopping=True),
     "early_stopping_0.2": dict(early_stopping=True, validation_fraction=0.2),
     "no_standardize": dict(standardize=False),
+    "standardize_global": dict(standardize="global"),
+    "standardize_sequence": dict(standardize="sequence"),
+    "hidden_32": dict(hidden_size=32),
 }
 
 
-def _model(task, params):
+def _model(task, params, seed):
     model = bench_accuracy.default_model(task)
-    model.steps[-1][1].set_params(**params)
+    model.steps[-1][1].set_params(random_state=seed, **params)
     return model
 
 
-def _run(variant, params, data):
+def _run(variant, params, data, seed):
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = bench_accuracy.fit_and_score(_model(data.task, params), data)
-    result["variant"] = variant
+        result = bench_accuracy.fit_and_score(_model(data.task, params, seed), data)
+    result["variant"], result["seed"] = variant, seed
     return result
 
 
 def _table(results, variants, sets):
-    by = {(r["variant"], r["set"]): r for r in results}
+    by = {}
+    for r in results:
+        by.setdefault((r["variant"], r["set"]), []).append(r)
     lines = ["| variant | " + " | ".join(sets) + " | mean |",
              "| --- |" + " --- |" * (len(sets) + 1)]
     for v in variants:
         cells, scores = [], []
         for s in sets:
-            r = by.get((v, s))
-            if r is None:
+            runs = by.get((v, s))
+            if not runs:
                 cells.append("--")
                 continue
-            scores.append(r["score"])
-            cells.append(f"{r['score']:.3f} ({r['fit_seconds']:.0f}s"
-                         + (f", {r['n_iter']} ep" if "n_iter" in r else "") + ")")
+            score = np.mean([r["score"] for r in runs])
+            seconds = np.mean([r["fit_seconds"] for r in runs])
+            scores.append(score)
+            spread = (f" [{min(r['score'] for r in runs):.2f}, "
+                      f"{max(r['score'] for r in runs):.2f}]" if len(runs) > 1 else "")
+            cells.append(f"{score:.3f}{spread} ({seconds:.0f}s"
+                         + (f", {runs[0]['n_iter']} ep" if len(runs) == 1 and "n_iter" in runs[0]
+                            else "") + ")")
         mean = f"{np.mean(scores):.3f}" if len(scores) == len(sets) else "--"
         lines.append(f"| {v} | " + " | ".join(cells) + f" | {mean} |")
     return "\n".join(lines)
@@ -101,6 +117,8 @@ def main(argv=None):
                         help="comma-separated names from: " + ", ".join(VARIANTS))
     parser.add_argument("--sets", default=",".join(bench_accuracy.DEFAULT_SETS))
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--seeds", default="0",
+                        help="comma-separated random_state values; cells are their mean")
     parser.add_argument("--json", help="write every result to this file")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
@@ -110,7 +128,8 @@ def main(argv=None):
     panel = bench_accuracy.load_panel(args.sets.split(","))
     print("\n".join(bench_accuracy.environment_lines()), flush=True)
     # longest fits first, so that the two workers finish together
-    tasks = [(v, VARIANTS[v], d) for d in panel for v in variants]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    tasks = [(v, VARIANTS[v], d, seed) for d in panel for v in variants for seed in seeds]
     results = Parallel(n_jobs=args.n_jobs, verbose=5)(
         delayed(_run)(*t) for t in tasks)
     print(_table(results, variants, [d.name for d in panel]), flush=True)

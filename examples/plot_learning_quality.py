@@ -18,7 +18,10 @@ default), and training stops once the validation accuracy has not improved by
   ``max_iter=1000`` (never reached), ``early_stopping=True`` and
   ``n_iter_no_change=20``.
 - ``RNNClassifier(cell="lstm")`` and ``RNNClassifier(cell="gru")``:
-  ``hidden_size=64``, Adam with a constant ``learning_rate_init=0.01`` (the
+  ``hidden_size=64``, ``standardize="global"`` (every pixel column scaled
+  by the same statistics for every image, so that the RNNs see what the MLP
+  sees; the default would scale each image by its own), Adam with a constant
+  ``learning_rate_init=0.01`` (the
   default "adaptive" schedule would lower the rate at each plateau instead of
   stopping), ``max_iter=200``
   (never reached), ``early_stopping=True``, ``n_iter_no_change=20``,
@@ -77,8 +80,8 @@ def flat(X):
 
 stopping = dict(early_stopping=True, validation_fraction=0.1, tol=1e-4,
                 n_iter_no_change=20, random_state=0)
-rnn = dict(hidden_size=64, learning_rate="constant", learning_rate_init=0.01, max_iter=200,
-           **stopping)
+rnn = dict(hidden_size=64, standardize="global", learning_rate="constant",
+           learning_rate_init=0.01, max_iter=200, **stopping)
 models = {
     "MLP (64 pixels)": (MLPClassifier(max_iter=1000, **stopping), flat),
     "LSTM (8 x 8)": (RNNClassifier(cell="lstm", **rnn), np.asarray),

@@ -17,6 +17,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._network import RNNNetwork
 from ._patching import auto_patch_size, patch
 from ._persistence import VersionedStateMixin
+from ._sequence_scaling import SequenceStandardization
 from ._training import (
     Standardization,
     batch_steps,
@@ -64,11 +65,17 @@ ATTRIBUTES_FIT_DOC = """\
     patch_size_ : int
         Steps per patch the network reads (1: every step; see
         ``patch_size``).
-    input_mean_, input_scale_ : ndarray of shape (patch_size_ * n_features,) or None
-        Mean and standard deviation of each input feature over the valid
-        steps of the training sequences, by which the network was trained
-        (``standardize``; None with ``standardize=False``). Already folded
-        into ``weights_``.
+    level_inputs_, scale_inputs_ : ndarray of bool, shape (n_features_in_,), or None
+        With ``standardize="sequence"`` (the default's choice for many-to-one
+        models): the features whose per-sequence mean (level) and log
+        standard deviation (scale) the network reads as extra channels
+        (those that vary across the training sequences); else None.
+    input_mean_, input_scale_ : ndarray of shape (n_network_inputs,) or None
+        Mean and standard deviation of each of the network's input channels
+        (``patch_size_`` times the features, plus the level and scale
+        channels with ``standardize="sequence"``) over the valid steps of
+        the training sequences, by which the network was trained (None with
+        ``standardize=False``). Already folded into ``weights_``.
     validation_scores_ : list of float or None
         Score on the held-out sequences after each epoch (early_stopping;
         else None).
@@ -92,8 +99,11 @@ ATTRIBUTES_FIT_DOC = """\
 PARAMETERS_DOC = """\
     Parameters
     ----------
-    hidden_size : int, default=32
-        Number of hidden units of each recurrent layer and direction.
+    hidden_size : int, default=64
+        Number of hidden units of each recurrent layer and direction. 64
+        rather than 32: on the development panel, 32 units left Trace's
+        training loss on a plateau in one of two seeds (0.81 test accuracy
+        over three seeds, 1.00 with 64), at about twice the fit time.
     cell : {"rnn", "lstm", "gru"}, default="gru"
         Recurrent cell, with PyTorch's equations and weight layout:
         "rnn" is the Elman cell ``h_t = activation(W_ih x_t + b_ih + W_hh
@@ -160,19 +170,39 @@ PARAMETERS_DOC = """\
         1 (Jozefowicz et al. 2015) -- and the head Glorot-uniform;
         "uniform" is PyTorch's, every array uniform in +-1/sqrt(hidden_size).
         Ignored for the arrays given in ``weights_init``.
-    standardize : bool, default=True
-        Train on inputs (and, for the regressor, targets) standardised to
-        zero mean and unit variance per feature, over the valid steps of the
-        training sequences weighted by ``sample_weight``, so that the fit
-        does not depend on the data's units (``X * 1000`` fits as X does).
-        The statistics are fitted attributes (``input_mean_``,
-        ``input_scale_``, ``target_mean_``, ``target_scale_``), and after
-        training they are folded exactly into the first layer's input
-        weights and the head, so ``weights_`` and ``predict`` act on raw
-        data (PyTorch loaded with ``weights_`` reproduces ``predict``).
-        ``loss_`` and ``loss_curve_`` are then losses of the standardised
+    standardize : {"auto", "sequence", "global"} or bool, default="auto"
+        How the inputs are scaled before the network reads them, so that the
+        fit does not depend on the data's units (``X * 1000`` fits as X
+        does):
+
+        - "global" (or True): each input feature standardised to zero mean
+          and unit variance over the valid steps of the training sequences,
+          weighted by ``sample_weight`` (``input_mean_``, ``input_scale_``).
+          These statistics are folded exactly into the first layer's input
+          weights after training, so ``weights_`` act on raw X (PyTorch
+          loaded with ``weights_`` reproduces ``predict``).
+        - "sequence": each sequence standardised by its own mean and
+          standard deviation per feature (z-normalisation, as in the UCR
+          archive), with that mean and the log of that deviation added as
+          input channels constant over the sequence, where they vary across
+          the training sequences (``level_inputs_``, ``scale_inputs_``);
+          then "global" on those channels. Nothing is lost, and series whose
+          amplitudes differ by orders of magnitude all reach the network at
+          unit scale. ``weights_`` act on these channels: PyTorch
+          reproduces ``predict`` from X mapped the same way.
+        - "auto": "sequence", but "global" with ``return_sequences=True``
+          (an output per step must not depend on statistics of later steps).
+        - False: the data as given.
+
+        Unless False, the regressor's targets are standardised too
+        (``target_mean_``, ``target_scale_``), folded back into the head.
+        Departs from MLP, which scales nothing: measured on the development
+        panel (README, "Learning out of the box"), "sequence" lifts PLAID
+        from 0.48 to 0.79 and Tecator from R^2 0.73 to 0.99 (means of three
+        seeds) and changes the other sets within their seed-to-seed noise.
+        ``loss_`` and ``loss_curve_`` are losses of the standardised
         problem. Kept from the first fit for ``warm_start`` and
-        ``partial_fit``. False trains on the data as given.
+        ``partial_fit``.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         Optimiser, as in scikit-learn's MLP. "adam" and "sgd" go through minibatches
         of shuffled sequences; "lbfgs" uses scipy's L-BFGS-B on the whole set.
@@ -286,7 +316,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "weights_init": [dict, None],
         "init": [StrOptions({"uniform", "orthogonal"})],
-        "standardize": ["boolean"],
+        "standardize": [StrOptions({"auto", "sequence", "global"}), "boolean"],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -318,7 +348,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     def __init__(
         self,
-        hidden_size=32,
+        hidden_size=64,
         *,
         cell="gru",
         activation="tanh",
@@ -330,7 +360,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         dropout=0.0,
         weights_init=None,
         init="orthogonal",
-        standardize=True,
+        standardize="auto",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -536,7 +566,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         X, lengths = check_X(self, X, reset=first_pass)
         if first_pass:
             self.patch_size_ = self._resolve_patch_size(X, lengths)
-        X, lengths = self._patched(X, lengths)
+            self._fit_sequence_scaling(X, lengths)
+        X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
         if not first_pass:
             X = X.astype(self._params.dtype, copy=False)
         n_samples = X.shape[0]
@@ -617,9 +648,39 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             return X, lengths
         return patch(X, lengths, self.patch_size_)
 
+    def _standardize_mode(self):
+        """"sequence", "global" or None, as ``standardize`` resolves."""
+        if self.standardize is False:
+            return None
+        if self.standardize == "auto":
+            return "global" if self.return_sequences else "sequence"
+        return "global" if self.standardize is True else self.standardize
+
+    def _fit_sequence_scaling(self, X, lengths):
+        scaling = None
+        if self._standardize_mode() == "sequence":
+            if self.return_sequences:
+                raise ValueError(
+                    'standardize="sequence" needs return_sequences=False: an '
+                    "output per step would depend on the statistics of later "
+                    'steps. Use standardize="global" (or "auto").'
+                )
+            scaling = SequenceStandardization.fit(X, lengths)
+        self._sequence_scaling = scaling
+        self.level_inputs_ = None if scaling is None else scaling.level.copy()
+        self.scale_inputs_ = None if scaling is None else scaling.scale.copy()
+
+    def _sequence_scaled(self, X, lengths):
+        """X as the network's channels (unchanged unless standardize is
+        "sequence")."""
+        scaling = getattr(self, "_sequence_scaling", None)
+        if scaling is None:
+            return X
+        return scaling.transform(X, lengths)
+
     def _fit_standardization(self, data):
         """Statistics of the training inputs (and regression targets)."""
-        if not self.standardize:
+        if self._standardize_mode() is None:
             return Standardization()
         x_mean, x_scale = weighted_moments(data.X, data.rows, data.lengths, data.sw)
         std = Standardization(x_mean, x_scale)
@@ -702,7 +763,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X, lengths = check_X(self, X, reset=False)
-        X, lengths = self._patched(X, lengths)
+        X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
         out = self._output(X, lengths)
         return (out, lengths) if return_lengths else out
 

@@ -83,7 +83,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def __init__(
         self,
-        hidden_size=32,
+        hidden_size=64,
         *,
         cell="gru",
         activation="tanh",
@@ -95,7 +95,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         dropout=0.0,
         weights_init=None,
         init="orthogonal",
-        standardize=True,
+        standardize="auto",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",

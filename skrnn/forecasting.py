@@ -53,7 +53,10 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     estimator : RNNRegressor or None, default=None
         The sequence model, cloned at fit; None is ``RNNRegressor()``. Any
         regressor taking 3-D ``X`` (n_windows, window, n_features) and 1-D or
-        2-D ``y`` works.
+        2-D ``y`` works. An estimator whose ``standardize`` is "auto"
+        (itself or one it wraps) is fitted with ``standardize="global"``: a window's next values are not
+        scaled by that window's statistics, so scaling its inputs by them
+        would hide the level the forecast needs.
     window : int >= 1, default=12
         Number of past periods each forecast reads.
     strategy : {'recursive', 'direct'}, default='recursive'
@@ -345,6 +348,10 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             exog = _apply(sx, exog)
         Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
         est = RNNRegressor() if self.estimator is None else clone(self.estimator)
+        est.set_params(**{  # also inside a meta-estimator
+            key: "global" for key, value in est.get_params().items()
+            if key.split("__")[-1] == "standardize" and isinstance(value, str)
+            and value == "auto"})
         Yw = Yw.reshape(len(Yw), -1)
         est.fit(Xw, Yw[:, 0] if Yw.shape[1] == 1 else Yw)
         return est, ty, tx, sy, sx, len(Xw)

@@ -4,6 +4,16 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread_per_worker():
+    """The suite runs in as many processes as cores (``pytest -n 2``): a
+    second BLAS thread per process would only contend for them (the small
+    products of a recurrent step run several times slower oversubscribed)."""
+    with threadpool_limits(1):
+        yield
 
 
 class PaddedBatch(NamedTuple):
@@ -64,3 +74,23 @@ def _random_targets(out_activation, rng, n, k):
 def random_targets():
     """``random_targets(out_activation, rng, n, k)``: targets of the loss."""
     return _random_targets
+
+
+def _by_own_statistics(seqs, level, scale):
+    """standardize="sequence"'s map, by hand: each sequence's steps
+    z-normalised, then its kept levels and log-scales as channels constant
+    over the sequence. A list of (T_i, F) arrays in, a list out (an array for
+    an array)."""
+    out = []
+    for s in seqs:
+        m, sd = s.mean(axis=0), s.std(axis=0)
+        extra = np.concatenate([m[level], np.log(sd[scale])])
+        out.append(np.hstack([(s - m) / sd, np.tile(extra, (len(s), 1))]))
+    return np.stack(out) if isinstance(seqs, np.ndarray) else out
+
+
+@pytest.fixture
+def by_own_statistics():
+    """``by_own_statistics(seqs, level, scale)``: what the network reads with
+    standardize="sequence", computed by hand."""
+    return _by_own_statistics

@@ -11,7 +11,7 @@ from skrnn import RNNClassifier, RNNRegressor
 
 # Every check, for the defaults and for each option (small networks, and at
 # most 50 epochs where that still learns, keep the suite fast): the other poolings, patches, PyTorch's
-# initialisation, no standardisation, every solver, Elman relu with plain
+# initialisation, global and no standardisation, every solver, Elman relu with plain
 # sgd, deep bidirectional networks with dropout.
 SGD_RELU = dict(
     cell="rnn", solver="sgd", activation="relu", learning_rate_init=0.01, batch_size=32,
@@ -25,6 +25,7 @@ CONFIGURATIONS = [
     RNNRegressor(hidden_size=8, pooling="max", patch_size=3, max_iter=50, random_state=0),
     RNNClassifier(hidden_size=8, patch_size=2, solver="lbfgs", random_state=0),
     RNNRegressor(hidden_size=8, standardize=False, solver="lbfgs", random_state=0),
+    RNNClassifier(hidden_size=8, standardize="global", solver="lbfgs", random_state=0),
     RNNRegressor(hidden_size=16, random_state=0, **SGD_RELU),
     RNNClassifier(hidden_size=16, random_state=0, **SGD_RELU),
     RNNRegressor(cell="lstm", num_layers=2, bidirectional=True, hidden_size=4,

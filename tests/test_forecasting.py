@@ -124,6 +124,31 @@ def test_forecast_index_follows_the_training_frequency(index, expected):
     assert list(pred.index) == list(expected)
 
 
+class Wrapper(RegressorMixin, BaseEstimator):
+    """A meta-estimator around one regressor, as users write them."""
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.estimator_.predict(X)
+
+
+def test_windows_are_not_scaled_by_their_own_statistics():
+    """"auto" would scale each window by itself; a forecast needs the level."""
+    y = monthly(np.arange(40.0) % 7)
+    f = RNNForecaster(small_rnn(max_iter=2), window=4).fit(y)
+    assert f.estimator_.standardize == "global" and f.estimator_.level_inputs_ is None
+    wrapped = RNNForecaster(Wrapper(small_rnn(max_iter=2)), window=4).fit(y)
+    assert wrapped.estimator_.estimator_.standardize == "global"
+    chosen = RNNForecaster(small_rnn(max_iter=2, standardize="sequence"), window=4).fit(y)
+    assert chosen.estimator_.level_inputs_ is not None  # asked for: kept
+
+
 def test_recursive_feeds_predictions_back_and_direct_predicts_at_once():
     y = monthly(np.arange(30) % 7)
     # LastRow repeats the last value: recursive forecasts stay flat

@@ -146,7 +146,8 @@ def test_reported_loss_is_loss_and_grad(Estimator):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 5, 2)) * 7 + 2
     y = X[:, :, 0].sum(axis=1) if Estimator is RNNRegressor else X[:, -1, 0] > 2
-    est = Estimator(hidden_size=4, solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    est = Estimator(hidden_size=4, solver="lbfgs", max_iter=20, standardize="global",
+                    random_state=0).fit(X, y)
     Y = est._prepare_targets(y, 30, np.float64, reset=False)
     Xs = (X - est.input_mean_) / est.input_scale_
     if Estimator is RNNRegressor:

@@ -47,17 +47,29 @@ def test_auto_batch_size_gives_about_ten_updates_an_epoch(n, expected):
 
 
 # ------------------------------------------------------------ scale invariance
+@pytest.mark.parametrize("standardize", ["sequence", "global"])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_regression_does_not_depend_on_units(solver):
+def test_regression_does_not_depend_on_units(solver, standardize):
     X, y = regression()
-    params = dict(hidden_size=8, solver=solver, max_iter=40, random_state=0)
+    # shuffle=False: shuffled, the minibatches follow a digest of the data's
+    # bytes (so that the order of the sequences does not matter), which the
+    # units change -- the same fit as under another random_state
+    params = dict(hidden_size=8, solver=solver, max_iter=40, standardize=standardize,
+                  shuffle=False, random_state=0)
     plain = RNNRegressor(**params).fit(X[:80], y[:80])
     scaled = RNNRegressor(**params).fit(X[:80] * 1000, y[:80] * 1000 + 500)
     r2 = plain.score(X[80:], y[80:])
-    assert r2 > 0.8
+    assert r2 > 0.7
     assert scaled.score(X[80:] * 1000, y[80:] * 1000 + 500) == pytest.approx(r2, abs=0.01)
     np.testing.assert_allclose(scaled.target_mean_, plain.target_mean_ * 1000 + 500)
-    np.testing.assert_allclose(scaled.input_scale_, plain.input_scale_ * 1000)
+    if standardize == "global":
+        np.testing.assert_allclose(scaled.input_scale_, plain.input_scale_ * 1000)
+    else:  # the shapes are unit-free; only the level channels carry the units
+        F = X.shape[2]
+        np.testing.assert_allclose(scaled.input_scale_[:F], plain.input_scale_[:F])
+        np.testing.assert_allclose(scaled.input_scale_[F:2 * F],
+                                   plain.input_scale_[F:2 * F] * 1000)
+        np.testing.assert_allclose(scaled.input_scale_[2 * F:], plain.input_scale_[2 * F:])
 
 
 def test_classification_does_not_depend_on_units():
@@ -73,8 +85,10 @@ def test_standardisation_is_folded_exactly_into_the_weights():
     X, y = regression(n=60)
     X = X * [3.0, 0.1] + [5.0, -2.0]
     y = 40 * y + 7
-    ours = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, random_state=0)
+    ours = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, standardize="global",
+                        random_state=0)
     ours.fit(X, y)
+    assert ours.level_inputs_ is None and ours.scale_inputs_ is None
     mean, std = X.reshape(-1, 2).mean(axis=0), X.reshape(-1, 2).std(axis=0)
     np.testing.assert_allclose(ours.input_mean_, mean, rtol=1e-12)
     np.testing.assert_allclose(ours.input_scale_, std, rtol=1e-12)
@@ -95,6 +109,69 @@ def test_to_raw_and_from_raw_are_inverse():
     assert isinstance(std, Standardization) and std.y_mean is not None
     back = std.to_raw(est._net, std.from_raw(est._net, est._params))
     np.testing.assert_allclose(back, est._params, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------- each sequence by its own statistics
+def amplitudes(n=40, seed=0):
+    """Ragged 2-feature sequences whose amplitudes span six orders of magnitude."""
+    rng = np.random.RandomState(seed)
+    size = 10.0 ** rng.uniform(-3, 3, n)
+    seqs = [rng.normal(size=(rng.randint(4, 15), 2)) * a + 5 * rng.normal()
+            for a in size]
+    return seqs, np.where(size > 1, "big", "small")
+
+
+def test_sequence_standardisation_is_the_documented_map(by_own_statistics):
+    seqs, y = amplitudes()
+    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
+    inside = RNNClassifier(patch_size=2, **params).fit(seqs, y)  # "auto": many-to-one
+    assert inside.level_inputs_.tolist() == inside.scale_inputs_.tolist() == [True, True]
+    assert inside.weights_["weight_ih_l0"].shape[1] == 2 * 6  # what the network reads
+    # the map, then the patches, then the features standardised
+    mapped = by_own_statistics(seqs, [True, True], [True, True])
+    outside = make_pipeline(SequencePatcher(2), RNNClassifier(
+        standardize="global", patch_size=None, **params)).fit(mapped, y)
+    np.testing.assert_allclose(inside.predict_proba(seqs), outside.predict_proba(mapped),
+                               rtol=1e-9)
+
+
+def test_the_amplitude_is_not_lost():
+    seqs, y = amplitudes(n=200)
+    est = RNNClassifier(hidden_size=8, random_state=0).fit(seqs[:150], y[:150])
+    assert est.score(seqs[150:], y[150:]) >= 0.95  # read off the scale channels
+
+
+def test_series_already_normalised_gain_no_channels():
+    X, y = two_shapes(n=30)
+    X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    X = X.astype(np.float32).astype(np.float64)  # rounded, as archives store them
+    est = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert est.level_inputs_.tolist() == est.scale_inputs_.tolist() == [False]
+    assert est.weights_["weight_ih_l0"].shape[1] == 1
+
+
+def test_constant_and_one_step_sequences_stay_finite():
+    X, y = regression(n=30)
+    X[:5] = 3.0  # constant: z is 0, the scale is floored
+    est = RNNRegressor(hidden_size=4, max_iter=5, random_state=0).fit(X, y)
+    assert np.isfinite(est.predict(X)).all()
+    assert np.isfinite(est.predict(np.full((2, 8, 2), -1.0))).all()
+    one_step = RNNRegressor(hidden_size=4, max_iter=5, random_state=0).fit(X[:, :1], y)
+    assert one_step.scale_inputs_.tolist() == [False, False]  # every scale is the floor
+    assert np.isfinite(one_step.predict(X[:, :1])).all()
+
+
+def test_sequence_standardisation_needs_one_output_per_sequence():
+    X, y = regression(n=20)
+    Y = np.cumsum(X[:, :, 0], axis=1)
+    est = RNNRegressor(return_sequences=True, standardize="sequence")
+    with pytest.raises(ValueError, match=r'standardize="sequence" needs '
+                       r"return_sequences=False"):
+        est.fit(X, Y)
+    assert not hasattr(est, "n_features_in_")  # nothing changed
+    tagger = RNNRegressor(return_sequences=True, hidden_size=3, max_iter=2,
+                          random_state=0).fit(X, Y)  # "auto" is "global" here
+    assert tagger.level_inputs_ is None and tagger.input_mean_.shape == (2,)
 
 
 # ------------------------------------------------------------ saying so
@@ -127,7 +204,8 @@ def test_auto_patches_read_long_sequences_in_64_steps_or_fewer():
     y = X[:, :, 0].mean(axis=1)
     est = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     assert est.patch_size_ == 4 and est.n_features_in_ == 2
-    assert est.weights_["weight_ih_l0"].shape == (3 * 4, 4 * 2)
+    # 4 steps of 6 channels: 2 features standardised, their 2 levels and 2 scales
+    assert est.weights_["weight_ih_l0"].shape == (3 * 4, 4 * 6)
     assert est.predict(X[:, :150]).shape == (30,)  # other lengths at predict
     short = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X[:, :64], y)
     assert short.patch_size_ == 1
@@ -137,7 +215,8 @@ def test_auto_patches_read_long_sequences_in_64_steps_or_fewer():
 
 def test_patch_size_is_a_patcher_in_front():
     X, y = two_shapes(n=30, T=23)
-    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
+    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, standardize="global",
+                  random_state=0)
     inside = RNNClassifier(patch_size=5, **params).fit(X, y)
     outside = make_pipeline(SequencePatcher(5), RNNClassifier(patch_size=None, **params))
     outside.fit(X, y)

@@ -133,19 +133,26 @@ def _per_sample_loss(z, y, out_activation):
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional):
+@pytest.mark.parametrize("standardize", ["global", "sequence"])
+def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standardize,
+                                          by_own_statistics):
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(40, 7, 2))
+    X = rng.normal(size=(40, 7, 2)) * rng.uniform(0.1, 10, size=(40, 1, 2))
     y = X[:, :, 0].sum(axis=1)
     if Estimator is RNNClassifier:
         y = y > 0
-    # the input (and target) standardisation is folded into weights_
+    # the feature (and target) standardisation is folded into weights_
     est = Estimator(hidden_size=5, cell=cell, num_layers=2, bidirectional=bidirectional,
-                    pooling="last", max_iter=5, random_state=0).fit(X * 50 + 3, y)
+                    pooling="last", standardize=standardize, max_iter=5,
+                    random_state=0).fit(X * 50 + 3, y)
     X = X * 50 + 3
+    seen = X  # what the network reads: X, or X by each sequence's statistics
+    if standardize == "sequence":
+        seen = by_own_statistics(X, est.level_inputs_, est.scale_inputs_)
+        assert seen.shape[2] == 6
     rnn, head = _torch_model(est._net, est.weights_, torch.float64)
     with torch.no_grad():
-        _, h_n = rnn(torch.tensor(X))
+        _, h_n = rnn(torch.tensor(seen))
         if cell == "lstm":
             h_n = h_n[0]
         top = torch.cat([h_n[-2], h_n[-1]], dim=1) if bidirectional else h_n[-1]
@@ -167,7 +174,7 @@ def test_pytorch_weights_as_weights_init_reproduce_pytorch():
     # a step of 1e-12 leaves the weights as given (to 1e-12): the fit only
     # sets up n_features_in_ etc.
     est = RNNRegressor(cell="lstm", hidden_size=4, num_layers=2, bidirectional=True,
-                       pooling="last", weights_init=weights, solver="sgd", momentum=0.0,
+                       pooling="last", standardize="global", weights_init=weights, solver="sgd", momentum=0.0,
                        learning_rate_init=1e-12, max_iter=1).fit(X, np.zeros(30))
     with torch.no_grad():
         _, (h_n, _) = lstm(torch.tensor(X))

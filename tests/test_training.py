@@ -62,7 +62,7 @@ class Recorder:
 def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
     rec = Recorder(monkeypatch)
     X, y = labelled(n=120)
-    clf = RNNClassifier(cell=cell, hidden_size=4, early_stopping=True,
+    clf = RNNClassifier(cell=cell, hidden_size=4, early_stopping=True, standardize="global",
                         validation_fraction=0.25, n_iter_no_change=3,
                         learning_rate_init=0.05, max_iter=60, random_state=0).fit(X, y)
     assert clf.validation_scores_ == rec.scores
@@ -85,6 +85,7 @@ def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     rec = Recorder(monkeypatch)
     seqs, y = ragged()
     reg = RNNRegressor(cell="gru", hidden_size=4, early_stopping=True, max_iter=15,
+                       standardize="global",
                        learning_rate_init=0.02, random_state=0).fit(seqs, y)
     part = rec.parts[-1]
     assert part.lengths is not None and len(part) == 6
@@ -248,8 +249,8 @@ def test_balanced_class_weight_lifts_a_rare_class():
     X = rng.normal(size=(300, 5, 1))
     noisy = X[:, :, 0].sum(axis=1) + rng.normal(scale=1.5, size=300)
     y = np.where(noisy > 3, "rare", "common")  # 15% rare
-    params = dict(cell="rnn", pooling="last", init="uniform", hidden_size=8,
-                  solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
+    params = dict(cell="rnn", pooling="last", init="uniform", standardize="global",
+                  hidden_size=8, solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
     plain = RNNClassifier(**params).fit(X, y)
     balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
     recall = [np.mean(m.predict(X)[y == "rare"] == "rare") for m in (plain, balanced)]
@@ -516,7 +517,8 @@ def test_early_stopping_scores_with_the_class_weights(monkeypatch):
     rec = Recorder(monkeypatch)
     X, y = labelled(n=120)
     clf = RNNClassifier(hidden_size=3, early_stopping=True, validation_fraction=0.25,
-                        class_weight={"up": 4.0}, max_iter=2, random_state=0).fit(X, y)
+                        class_weight={"up": 4.0}, standardize="global", max_iter=2,
+                        random_state=0).fit(X, y)
     part = rec.parts[-1]
     labels = clf.classes_[part.Y[:, 0].astype(int)]
     w = np.where(labels == "up", 4.0, 1.0)
