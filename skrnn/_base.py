@@ -651,11 +651,11 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _standardize_mode(self):
         """"sequence", "global" or None, as ``standardize`` resolves."""
-        if self.standardize is False:
-            return None
+        if not isinstance(self.standardize, str):  # a bool, NumPy's too
+            return "global" if self.standardize else None
         if self.standardize == "auto":
             return "global" if self.return_sequences else "sequence"
-        return "global" if self.standardize is True else self.standardize
+        return self.standardize
 
     def _fit_sequence_scaling(self, X, lengths):
         scaling = None

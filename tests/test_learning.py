@@ -161,6 +161,16 @@ def test_constant_and_one_step_sequences_stay_finite():
     assert np.isfinite(one_step.predict(X[:, :1])).all()
 
 
+@pytest.mark.parametrize("flag, mode", [(True, "global"), (np.True_, "global"),
+                                        (False, None), (np.False_, None)])
+def test_boolean_standardize_means_global_or_nothing(flag, mode):
+    X, y = regression(n=20)
+    est = RNNRegressor(standardize=flag, hidden_size=3, max_iter=1, random_state=0)
+    est.fit(X, y)
+    assert est.level_inputs_ is None
+    assert (est.input_mean_ is None) == (mode is None)
+
+
 def test_sequence_standardisation_needs_one_output_per_sequence():
     X, y = regression(n=20)
     Y = np.cumsum(X[:, :, 0], axis=1)
