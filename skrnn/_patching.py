@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from ._validation import valid_steps
+
 #: Number of recurrent steps ``patch_size="auto"`` aims for at most: sequences
 #: up to this long are read step by step (p = 1), longer ones in patches of
 #: ``ceil(T / AUTO_TARGET_STEPS)`` steps. 64 is a starting point, not a
@@ -115,7 +117,7 @@ def patch(X, lengths, p):
                 f"lengths must be in 0..{T} (X has {T} time steps), got values "
                 f"from {lengths.min()} to {lengths.max()}."
             )
-        valid = np.arange(T)[None, :] < lengths[:, None]  # (n, T), small
+        valid = valid_steps(lengths, n, T)  # (n, T), small
         # Copy the valid steps only: padding content never reaches the output.
         np.copyto(out[:, :T], X, where=valid[:, :, None])
         lengths_p = -(-lengths.astype(np.intp) // p)

@@ -21,6 +21,8 @@ estimators' feature standardisation then blows up to unit variance.
 
 import numpy as np
 
+from ._validation import valid_steps
+
 #: a level (scale) that varies across training sequences by less than this
 #: fraction of the feature's spread (of itself) is rounding, not information
 INFORMATIVE_RTOL = 1e-4
@@ -33,11 +35,10 @@ def sequence_moments(X, lengths):
     valid steps: two float64 arrays of shape (n_samples, n_features)."""
     n, T, _ = X.shape
     counts = np.full(n, T) if lengths is None else lengths
-    valid = None if lengths is None else (np.arange(T)[None, :] < lengths[:, None])
     mean = X.sum(axis=1, dtype=np.float64) / counts[:, None]
     dev = X - mean[:, None, :]
-    if valid is not None:
-        dev[~valid] = 0.0
+    if lengths is not None:
+        dev[~valid_steps(lengths, n, T)] = 0.0
     var = np.einsum("ntf,ntf->nf", dev, dev) / counts[:, None]
     return mean, np.sqrt(var)
 
@@ -84,5 +85,5 @@ class SequenceStandardization:
         out[..., F:k] = mean[:, None, self.level]
         out[..., k:] = np.log(std[:, None, self.scale])
         if lengths is not None:
-            out[np.arange(T)[None, :] >= lengths[:, None]] = 0.0
+            out[~valid_steps(lengths, n, T)] = 0.0
         return out

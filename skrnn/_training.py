@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._network import SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
+from ._validation import valid_steps
 
 #: with variable lengths, shuffled sequences are sorted by length within
 #: pools of this many batches before being cut into batches, so that a batch
@@ -117,10 +118,8 @@ def weighted_moments(X, rows, lengths, weights, elements=2**22):
             part = np.asarray(X[rows[s : s + chunk]], dtype=np.float64)
             ws = w[s : s + chunk]
             if X.ndim == 3:
-                T = X.shape[1]
-                valid = np.ones(part.shape[:2], bool) if lengths is None else (
-                    np.arange(T)[None, :] < lengths[s : s + chunk, None])
-                ws = valid * ws[:, None]
+                part_lengths = None if lengths is None else lengths[s : s + chunk]
+                ws = valid_steps(part_lengths, *part.shape[:2]) * ws[:, None]
             yield part, ws
 
     first = [(float(ws.sum()), np.tensordot(ws, part, axes=ws.ndim))
@@ -341,9 +340,7 @@ def constant_loss(data, out_activation):
     w = np.ones(len(Y)) if data.sw is None else data.sw.astype(np.float64)
     S = w.sum()
     if Y.ndim == 3:
-        valid = np.ones(Y.shape[:2], bool) if data.lengths is None else (
-            np.arange(Y.shape[1])[None, :] < data.lengths[:, None])
-        wt = valid * w[:, None]
+        wt = valid_steps(data.lengths, *Y.shape[:2]) * w[:, None]
         if data.step_w is not None:
             wt = wt * data.step_w
         Y, w = Y.reshape(-1, Y.shape[-1]), wt.ravel()

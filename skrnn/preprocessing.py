@@ -12,7 +12,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._patching import patch
 from ._training import is_constant
-from ._validation import FLOATS, _is_sequence_list, check_X, unchanged_on_error
+from ._validation import (
+    FLOATS, _is_sequence_list, check_X, unchanged_on_error, valid_steps,
+)
 from ._windows import make_windows
 
 __all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
@@ -147,7 +149,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     for i, (L, ndim) in enumerate(zip(lengths, ndims))
                 )
 
-            valid = np.arange(A.shape[1])[None, :] < lengths[:, None]
+            valid = valid_steps(lengths, *A.shape[:2])
             return A, valid, restore
 
         # 3-D array (check_X refuses anything else with the estimators' errors)
@@ -161,7 +163,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X, allow_nd=True, dtype=FLOATS, copy=copy, ensure_all_finite="allow-nan",
             input_name="X", estimator=self,
         )
-        valid = np.arange(A.shape[1])[None, :] < lengths[:, None]
+        valid = valid_steps(lengths, *A.shape[:2])
         return A, valid, _identity
 
     def _read_2d(self, X, *, reset, copy):
