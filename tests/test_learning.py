@@ -182,6 +182,14 @@ def test_sequence_standardisation_needs_one_output_per_sequence():
     tagger = RNNRegressor(return_sequences=True, hidden_size=3, max_iter=2,
                           random_state=0).fit(X, Y)  # "auto" is "global" here
     assert tagger.level_inputs_ is None and tagger.input_mean_.shape == (2,)
+    # a fitted model refused the same way keeps its channels and predictions
+    fitted = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(X * 7, y)
+    before, level = fitted.predict(X), fitted.level_inputs_.copy()
+    with pytest.raises(ValueError, match=r'standardize="sequence" needs'):
+        fitted.set_params(return_sequences=True, standardize="sequence").fit(X, Y)
+    fitted.set_params(return_sequences=False, standardize="auto")
+    np.testing.assert_array_equal(fitted.level_inputs_, level)
+    np.testing.assert_array_equal(fitted.predict(X), before)
 
 
 # ------------------------------------------------------------ saying so
