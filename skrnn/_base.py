@@ -4,6 +4,7 @@ Cells and gate layouts live in ``_cells``/``_network``; this module sees only
 ``RNNNetwork`` and its flat parameter vector ``self._params``.
 """
 
+import math
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -17,7 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._network import RNNNetwork
 from ._patching import auto_patch_size, patch
 from ._persistence import VersionedStateMixin
-from ._sequence_scaling import SequenceStandardization
+from ._sequence_scaling import SequenceStandardization, auto_sequence_features
 from ._training import (
     Standardization,
     batch_steps,
@@ -65,15 +66,19 @@ ATTRIBUTES_FIT_DOC = """\
     patch_size_ : int
         Steps per patch the network reads (1: every step; see
         ``patch_size``).
+    sequence_features_ : ndarray of bool, shape (n_features_in_,), or None
+        The features standardised by each sequence's own statistics (all of
+        them with ``standardize="sequence"``; those that need it with
+        "auto", see ``standardize``); None if there are none.
     level_inputs_, scale_inputs_ : ndarray of bool, shape (n_features_in_,), or None
-        With ``standardize="sequence"`` (the default's choice for many-to-one
-        models): the features whose per-sequence mean (level) and log
-        standard deviation (scale) the network reads as extra channels
-        (those that vary across the training sequences); else None.
+        Of ``sequence_features_``: the features whose per-sequence mean
+        (level) and log standard deviation (scale) the network reads as
+        extra channels (those that vary across the training sequences);
+        None if ``sequence_features_`` is.
     input_mean_, input_scale_ : ndarray of shape (n_network_inputs,) or None
         Mean and standard deviation of each of the network's input channels
         (``patch_size_`` times the features, plus the level and scale
-        channels with ``standardize="sequence"``) over the valid steps of
+        channels of ``sequence_features_``) over the valid steps of
         the training sequences, by which the network was trained (None with
         ``standardize=False``). Already folded into ``weights_``.
     validation_scores_ : list of float or None
@@ -190,17 +195,24 @@ PARAMETERS_DOC = """\
           amplitudes differ by orders of magnitude all reach the network at
           unit scale. ``weights_`` act on these channels: PyTorch
           reproduces ``predict`` from X mapped the same way.
-        - "auto": "sequence", but "global" with ``return_sequences=True``
-          (an output per step must not depend on statistics of later steps).
+        - "auto": "sequence" for the features that "global" alone would
+          show nearly flat in most sequences (``sequence_features_``): those
+          with less than half of their training variance within sequences
+          (levels that differ more than the shapes do), or whose median
+          non-constant sequence varies by less than a tenth of the feature's
+          standard deviation (small series beside a few large ones); the
+          other features as given; then "global". "global" with
+          ``return_sequences=True`` (an output per step must not depend on
+          statistics of later steps).
         - False: the data as given.
 
         Unless False, the regressor's targets are standardised too
         (``target_mean_``, ``target_scale_``), folded back into the head.
         Departs from MLP, which scales nothing. Measured on the development
-        panel against "global" (README, "Learning out of the box"; means of
-        three seeds), "sequence" lifts PLAID from 0.505 to 0.785 and Tecator
-        from R^2 0.587 to 0.993, and costs digits 0.979 -> 0.960 and
-        UnitTest 0.924 -> 0.864.
+        panel (README, "Learning out of the box"; means of three seeds),
+        "auto" matches or beats both "sequence" and "global" on every set:
+        PLAID 0.785 (global 0.505), Tecator R^2 0.993 (0.587), digits 0.979
+        ("sequence" 0.960), UnitTest 0.924 ("sequence" 0.864).
         ``loss_`` and ``loss_curve_`` are losses of the standardised
         problem. Kept from the first fit for ``warm_start`` and
         ``partial_fit``.
@@ -261,13 +273,19 @@ PARAMETERS_DOC = """\
         Momentum of sgd.
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum (sgd).
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default=False
         Hold out ``validation_fraction`` of the sequences (stratified for
         single-label classifiers without ``return_sequences``), score them
         after every epoch with ``score`` (R^2 or accuracy, weighted by
         ``sample_weight``, times ``class_weight`` for the classifier), stop
         when the score has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch. sgd and adam only (ignored by lbfgs), not in ``partial_fit``.
+        epochs, and restore the weights of the best epoch. sgd and adam only
+        (ignored by lbfgs), not in ``partial_fit``. "auto" does so when the
+        split is possible (at least 2 held-out sequences; for a stratified
+        split, 2 of every class and as many held-out sequences as classes)
+        and otherwise, and in ``partial_fit``, trains on the training loss,
+        without an error. On small regression sets it is worth trying
+        (README: CardanoSentiment's R^2 -0.46 -> -0.12).
     validation_fraction : float, default=0.1
         Share of the sequences held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -333,7 +351,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -492,7 +510,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._check_architecture()
-        if incremental and self.early_stopping:
+        if incremental and self._early_stopping_asked():
             raise ValueError(
                 "partial_fit does not support early_stopping=True: there is no "
                 "held-out set across calls. Use fit, or early_stopping=False."
@@ -599,7 +617,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 self.target_mean_, self.target_scale_ = std.y_mean, std.y_scale
         self._standardize(data)
         validation = None
-        if self.early_stopping and self.solver != "lbfgs":
+        if self._holds_out(data, incremental):
             data, validation = self._split_validation(data, rng)
         spec = dict(
             cell=self.cell,
@@ -650,30 +668,36 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         return patch(X, lengths, self.patch_size_)
 
     def _standardize_mode(self):
-        """"sequence", "global" or None, as ``standardize`` resolves."""
+        """"auto" (many-to-one only), "sequence", "global" or None, as
+        ``standardize`` resolves."""
         if not isinstance(self.standardize, str):  # a bool, NumPy's too
             return "global" if self.standardize else None
-        if self.standardize == "auto":
-            return "global" if self.return_sequences else "sequence"
+        if self.standardize == "auto" and self.return_sequences:
+            return "global"
         return self.standardize
 
     def _fit_sequence_scaling(self, X, lengths):
-        scaling = None
-        if self._standardize_mode() == "sequence":
-            if self.return_sequences:
-                raise ValueError(
-                    'standardize="sequence" needs return_sequences=False: an '
-                    "output per step would depend on the statistics of later "
-                    'steps. Use standardize="global" (or "auto").'
-                )
+        scaling, mode = None, self._standardize_mode()
+        if mode == "sequence" and self.return_sequences:
+            raise ValueError(
+                'standardize="sequence" needs return_sequences=False: an '
+                "output per step would depend on the statistics of later "
+                'steps. Use standardize="global" (or "auto").'
+            )
+        if mode == "sequence":
             scaling = SequenceStandardization.fit(X, lengths)
+        elif mode == "auto":
+            features = auto_sequence_features(X, lengths)
+            if features.any():
+                scaling = SequenceStandardization.fit(X, lengths, features)
         self._sequence_scaling = scaling
+        self.sequence_features_ = None if scaling is None else scaling.features.copy()
         self.level_inputs_ = None if scaling is None else scaling.level.copy()
         self.scale_inputs_ = None if scaling is None else scaling.scale.copy()
 
     def _sequence_scaled(self, X, lengths):
-        """X as the network's channels (unchanged unless standardize is
-        "sequence")."""
+        """X as the network's channels (unchanged unless some features are
+        standardised per sequence)."""
         scaling = getattr(self, "_sequence_scaling", None)
         if scaling is None:
             return X
@@ -701,14 +725,45 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             dtype = data.Y.dtype
             data.Y = (data.Y - std.y_mean.astype(dtype)) / std.y_scale.astype(dtype)
 
+    def _early_stopping_asked(self):
+        """``early_stopping`` is True (a NumPy boolean too), not "auto"."""
+        return not isinstance(self.early_stopping, str) and bool(self.early_stopping)
+
+    def _holds_out(self, data, incremental):
+        """Whether this fit holds out a validation part (``early_stopping``).
+
+        "auto": RNNRegressor's default; yes when the split is possible -- at
+        least 2 held-out sequences and 1 left to train on, and for a
+        stratified split at least 2 sequences of every class and as many
+        held-out (and training) sequences as classes.
+        """
+        if self.solver == "lbfgs" or incremental:
+            return False
+        if not isinstance(self.early_stopping, str):
+            return bool(self.early_stopping)
+        n = len(data)
+        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split
+        if n_val < 2 or n - n_val < 1:
+            return False
+        labels = self._stratify_labels(data)
+        if labels is None:
+            return True
+        counts = np.unique(labels, return_counts=True)[1]
+        return counts.min() >= 2 and min(n_val, n - n_val) >= len(counts)
+
+    def _stratify_labels(self, data):
+        """The labels a single-label classifier's split is stratified by (as
+        MLP's), else None."""
+        Y = data.Y
+        single_label = self.out_activation_ == "softmax" or Y.shape[-1] == 1
+        if is_classifier(self) and Y.ndim == 2 and single_label:
+            return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        return None
+
     def _split_validation(self, data, rng):
         """Hold out ``validation_fraction`` of the sequences (early stopping)."""
         n = len(data)
-        Y = data.Y
-        stratify = None
-        single_label = self.out_activation_ == "softmax" or Y.shape[-1] == 1
-        if is_classifier(self) and Y.ndim == 2 and single_label:  # as MLP
-            stratify = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        stratify = self._stratify_labels(data)
         train, val = train_test_split(
             np.arange(n), test_size=self.validation_fraction, random_state=rng,
             stratify=stratify,

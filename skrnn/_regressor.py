@@ -101,7 +101,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """One epoch of sgd or adam on (X, y), continuing from the current weights.
 
         For data that arrive in chunks or do not fit in memory. Not available
-        with solver="lbfgs" or early_stopping=True.
+        with solver="lbfgs" or early_stopping=True ("auto" does not stop
+        early here).
 
         Parameters
         ----------

@@ -17,6 +17,21 @@ A level or scale channel is kept only when it varies across the training
 sequences: data already z-normalised per series (level 0 and scale 1 to
 float rounding) would otherwise gain a channel of rounding noise, which the
 estimators' feature standardisation then blows up to unit variance.
+
+``standardize="auto"`` maps only the features for which it matters, those
+that a standardisation over the whole training set would show nearly flat
+in most sequences:
+
+- shapes riding on levels that differ more than the shapes do: less than
+  ``WITHIN_SHARE`` (half) of the feature's training variance lies within
+  sequences (the within-group share of a one-way analysis of variance);
+- small series beside a few large ones: the median non-constant sequence
+  varies by less than ``FLAT_SCALE`` (a tenth) of the feature's overall
+  standard deviation.
+
+The other features are left as they are for the global standardisation:
+there, z-normalising every sequence only removes information that the
+network must then relearn from the level and scale channels.
 """
 
 import numpy as np
@@ -28,6 +43,12 @@ from ._validation import valid_steps
 INFORMATIVE_RTOL = 1e-4
 #: a sequence's scale is floored at this fraction of the feature's spread
 SCALE_FLOOR = 1e-12
+#: "auto" maps a feature when less than this share of its training variance
+#: is within sequences (more than half of it between them) ...
+WITHIN_SHARE = 0.5
+#: ... or when its median non-constant sequence's standard deviation is below
+#: this fraction of the feature's overall one
+FLAT_SCALE = 0.1
 
 
 def sequence_moments(X, lengths):
@@ -43,29 +64,55 @@ def sequence_moments(X, lengths):
     return mean, np.sqrt(var)
 
 
-class SequenceStandardization:
-    """Which level/scale channels a fit keeps, and the scale floor per feature.
+def _variance_parts(mean, std, lengths, T):
+    """Per feature: the spread over all valid steps, and the share of the
+    variance within sequences (1 for a constant feature)."""
+    counts = np.full(len(mean), T) if lengths is None else lengths
+    w = counts / counts.sum()
+    within = w @ std**2
+    total = within + w @ (mean - w @ mean) ** 2
+    share = np.divide(within, total, out=np.ones_like(total), where=total > 0)
+    return np.sqrt(total), share
 
-    ``level``, ``scale``: boolean masks of shape (n_features,); ``floor``:
-    the smallest scale a sequence is divided by, per feature.
+
+def auto_sequence_features(X, lengths):
+    """The features "auto" maps (see the module's docstring): bool
+    (n_features,)."""
+    mean, std = sequence_moments(X, lengths)
+    spread, within_share = _variance_parts(mean, std, lengths, X.shape[1])
+    ratio = np.where(std > SCALE_FLOOR * spread, std, np.nan) / np.where(spread > 0, spread, 1)
+    varying = ~np.isnan(ratio).all(axis=0)
+    median = np.full(len(spread), np.inf)
+    median[varying] = np.nanmedian(ratio[:, varying], axis=0)
+    return (within_share < WITHIN_SHARE) | (median < FLAT_SCALE)
+
+
+class SequenceStandardization:
+    """Which features a fit maps, which level/scale channels it keeps, and
+    the scale floor per feature.
+
+    ``features``: the features z-normalised per sequence (the others pass
+    through unchanged); ``level``, ``scale``: the features whose level and
+    log-scale channels are kept (a subset of ``features``); all boolean
+    masks of shape (n_features,). ``floor``: the smallest scale a sequence
+    is divided by, per feature.
     """
 
-    def __init__(self, level, scale, floor):
-        self.level, self.scale, self.floor = level, scale, floor
+    def __init__(self, features, level, scale, floor):
+        self.features, self.level, self.scale, self.floor = features, level, scale, floor
 
     @classmethod
-    def fit(cls, X, lengths):
-        """Masks and floors from the training sequences (validated, padded)."""
+    def fit(cls, X, lengths, features=None):
+        """Masks and floors from the training sequences (validated, padded);
+        ``features`` (None: all) are the features to map."""
         mean, std = sequence_moments(X, lengths)
-        counts = np.full(len(X), X.shape[1]) if lengths is None else lengths
-        w = counts / counts.sum()
-        grand = w @ mean
-        spread = np.sqrt(w @ (std**2 + (mean - grand) ** 2))  # all valid steps
+        features = np.ones(X.shape[2], bool) if features is None else features
+        spread = _variance_parts(mean, std, lengths, X.shape[1])[0]
         floor = np.where(spread > 0, SCALE_FLOOR * spread, 1.0)
         log_scale = np.log(np.maximum(std, floor))
-        level = mean.std(axis=0) > INFORMATIVE_RTOL * spread
-        scale = log_scale.std(axis=0) > INFORMATIVE_RTOL
-        return cls(level, scale, floor)
+        level = features & (mean.std(axis=0) > INFORMATIVE_RTOL * spread)
+        scale = features & (log_scale.std(axis=0) > INFORMATIVE_RTOL)
+        return cls(features, level, scale, floor)
 
     @property
     def n_channels(self):
@@ -74,10 +121,12 @@ class SequenceStandardization:
 
     def transform(self, X, lengths):
         """(z, kept levels, kept log-scales) as one (n, T, n_channels) array of
-        X's dtype; padded steps stay zero."""
+        X's dtype, z the unmapped features as given; padded steps stay zero."""
         mean, std = sequence_moments(X, lengths)
         std = np.maximum(std, self.floor)
         n, T, F = X.shape
+        # unmapped features: subtract 0 and divide by 1
+        mean[:, ~self.features], std[:, ~self.features] = 0.0, 1.0
         out = np.empty((n, T, self.n_channels), X.dtype)
         np.subtract(X, mean[:, None, :], out=out[..., :F], casting="unsafe")
         out[..., :F] /= std[:, None, :].astype(X.dtype)

@@ -38,6 +38,11 @@ __all__ = ["RNNForecaster", "backtest"]
 
 STRATEGIES = ("recursive", "direct")
 
+#: what an estimator's "auto" parameters mean on windows of one series:
+#: a window's next values are not scaled by that window's statistics, and a
+#: random tenth of overlapping windows is no held-out future
+_WINDOW_DEFAULTS = {"standardize": "global", "early_stopping": False}
+
 
 class RNNForecaster(VersionedStateMixin, BaseEstimator):
     """Forecast a time series with a recurrent network on sliding windows.
@@ -54,9 +59,12 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         The sequence model, cloned at fit; None is ``RNNRegressor()``. Any
         regressor taking 3-D ``X`` (n_windows, window, n_features) and 1-D or
         2-D ``y`` works. An estimator whose ``standardize`` is "auto"
-        (itself or one it wraps) is fitted with ``standardize="global"``: a window's next values are not
-        scaled by that window's statistics, so scaling its inputs by them
-        would hide the level the forecast needs.
+        (itself or one it wraps) is fitted with ``standardize="global"``: a
+        window's next values are not scaled by that window's statistics, so
+        scaling its inputs by them would hide the level the forecast needs.
+        Its ``early_stopping="auto"`` is fitted as False: windows of one
+        series overlap, so a random tenth of them held out is no unseen
+        future to stop on.
     window : int >= 1, default=12
         Number of past periods each forecast reads.
     strategy : {'recursive', 'direct'}, default='recursive'
@@ -349,8 +357,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
         est = RNNRegressor() if self.estimator is None else clone(self.estimator)
         est.set_params(**{  # also inside a meta-estimator
-            key: "global" for key, value in est.get_params().items()
-            if key.split("__")[-1] == "standardize" and isinstance(value, str)
+            key: _WINDOW_DEFAULTS[key.split("__")[-1]]
+            for key, value in est.get_params().items()
+            if key.split("__")[-1] in _WINDOW_DEFAULTS and isinstance(value, str)
             and value == "auto"})
         Yw = Yw.reshape(len(Yw), -1)
         est.fit(Xw, Yw[:, 0] if Yw.shape[1] == 1 else Yw)

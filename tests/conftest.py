@@ -76,21 +76,26 @@ def random_targets():
     return _random_targets
 
 
-def _by_own_statistics(seqs, level, scale):
+def _by_own_statistics(seqs, level, scale, features=None):
     """standardize="sequence"'s map, by hand: each sequence's steps
-    z-normalised, then its kept levels and log-scales as channels constant
-    over the sequence. A list of (T_i, F) arrays in, a list out (an array for
-    an array)."""
+    z-normalised (only ``features``, a mask, if given: the others as they
+    are), then its kept levels and log-scales as channels constant over the
+    sequence. A list of (T_i, F) arrays in, a list out (an array for an
+    array)."""
     out = []
     for s in seqs:
         m, sd = s.mean(axis=0), s.std(axis=0)
         extra = np.concatenate([m[level], np.log(sd[scale])])
-        out.append(np.hstack([(s - m) / sd, np.tile(extra, (len(s), 1))]))
+        z = (s - m) / sd
+        if features is not None:
+            z = np.where(features, z, s)
+        out.append(np.hstack([z, np.tile(extra, (len(s), 1))]))
     return np.stack(out) if isinstance(seqs, np.ndarray) else out
 
 
 @pytest.fixture
 def by_own_statistics():
-    """``by_own_statistics(seqs, level, scale)``: what the network reads with
-    standardize="sequence", computed by hand."""
+    """``by_own_statistics(seqs, level, scale, features=None)``: what the
+    network reads with standardize="sequence" (or "auto" mapping
+    ``features``), computed by hand."""
     return _by_own_statistics

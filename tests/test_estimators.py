@@ -34,11 +34,11 @@ def data_for(Estimator, **kw):
 
 def small(Estimator, **params):
     """A small Elman network reading its last state of the raw features, with a
-    constant rate: the tests below check the documented mechanics on that
-    network."""
+    constant rate, trained on every sequence: the tests below check the
+    documented mechanics on that network."""
     params = {"hidden_size": 5, "max_iter": 30, "random_state": 0, "cell": "rnn",
               "pooling": "last", "standardize": "global", "learning_rate": "constant",
-              "learning_rate_init": 0.001, **params}
+              "learning_rate_init": 0.001, "early_stopping": False, **params}
     return Estimator(**params)
 
 

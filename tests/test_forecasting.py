@@ -149,6 +149,22 @@ def test_windows_are_not_scaled_by_their_own_statistics():
     assert chosen.estimator_.level_inputs_ is not None  # asked for: kept
 
 
+def test_windows_are_not_held_out_at_random():
+    """Overlapping windows held out at random are no unseen future: "auto"
+    early stopping is off inside the forecaster, an explicit True is kept."""
+    y = monthly(np.random.RandomState(0).normal(size=40))
+    auto = small_rnn(solver="adam", max_iter=2, early_stopping="auto")
+    f = RNNForecaster(auto, window=4).fit(y)
+    assert f.estimator_.early_stopping is False and f.estimator_.validation_scores_ is None
+    X, target, _ = make_windows(y, 4)
+    assert len(clone(auto).fit(X, target).validation_scores_) == 2  # outside it holds out
+    wrapped = RNNForecaster(Wrapper(auto), window=4).fit(y)
+    assert wrapped.estimator_.estimator_.early_stopping is False
+    chosen = RNNForecaster(small_rnn(solver="adam", max_iter=2, early_stopping=True),
+                           window=4).fit(y)
+    assert len(chosen.estimator_.validation_scores_) == 2
+
+
 def test_recursive_feeds_predictions_back_and_direct_predicts_at_once():
     y = monthly(np.arange(30) % 7)
     # LastRow repeats the last value: recursive forecasts stay flat

@@ -8,6 +8,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
 from skrnn import RNNClassifier, RNNRegressor
+from skrnn._sequence_scaling import (
+    FLAT_SCALE,
+    WITHIN_SHARE,
+    _variance_parts,
+    auto_sequence_features,
+    sequence_moments,
+)
 from skrnn._training import Standardization, auto_batch_size
 from skrnn.preprocessing import SequencePatcher
 
@@ -125,6 +132,8 @@ def test_sequence_standardisation_is_the_documented_map(by_own_statistics):
     seqs, y = amplitudes()
     params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
     inside = RNNClassifier(patch_size=2, **params).fit(seqs, y)  # "auto": many-to-one
+    # the amplitudes differ far more between sequences than within: both mapped
+    assert inside.sequence_features_.tolist() == [True, True]
     assert inside.level_inputs_.tolist() == inside.scale_inputs_.tolist() == [True, True]
     assert inside.weights_["weight_ih_l0"].shape[1] == 2 * 6  # what the network reads
     # the map, then the patches, then the features standardised
@@ -133,6 +142,62 @@ def test_sequence_standardisation_is_the_documented_map(by_own_statistics):
         standardize="global", patch_size=None, **params)).fit(mapped, y)
     np.testing.assert_allclose(inside.predict_proba(seqs), outside.predict_proba(mapped),
                                rtol=1e-9)
+
+
+def levels_and_noise(n=60, seed=0):
+    """Feature 0: a level per sequence far larger than its steps' noise
+    (mostly between-sequence variance); feature 1: noise alone (all within)."""
+    rng = np.random.RandomState(seed)
+    level = 10 * rng.normal(size=(n, 1))
+    X = np.stack([level + rng.normal(size=(n, 12)), rng.normal(size=(n, 12))], axis=2)
+    return X, np.where(X[:, :, 1].mean(axis=1) + level[:, 0] / 10 > 0, "a", "b")
+
+
+def test_auto_maps_only_the_features_whose_variance_is_between_sequences(
+        by_own_statistics):
+    X, y = levels_and_noise()
+    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
+    auto = RNNClassifier(**params).fit(X, y)
+    assert auto.sequence_features_.tolist() == [True, False]
+    assert auto.level_inputs_.tolist() == auto.scale_inputs_.tolist() == [True, False]
+    mapped = by_own_statistics(X, [True, False], [True, False], features=[True, False])
+    outside = RNNClassifier(standardize="global", **params).fit(mapped, y)
+    np.testing.assert_allclose(auto.predict_proba(X), outside.predict_proba(mapped),
+                               rtol=1e-9)
+    # every feature mapped, asked for
+    every = RNNClassifier(standardize="sequence", **params).fit(X, y)
+    assert every.sequence_features_.tolist() == [True, True]
+    # no feature mostly between sequences: "auto" is "global", bitwise
+    noise = X[:, :, 1:]
+    auto = RNNClassifier(**params).fit(noise, y)
+    assert auto.sequence_features_ is None and auto.level_inputs_ is None
+    glob = RNNClassifier(standardize="global", **params).fit(noise, y)
+    np.testing.assert_array_equal(auto.predict_proba(noise), glob.predict_proba(noise))
+
+
+def test_auto_maps_by_the_within_share_or_the_typical_scale():
+    # small series beside large ones: most variance is within the large ones,
+    # but the median sequence varies by far less than the feature overall
+    seqs, _ = amplitudes(n=30)
+    lengths = np.array([len(s) for s in seqs])
+    padded = np.zeros((30, lengths.max(), 2))
+    for i, s in enumerate(seqs):
+        padded[i, :len(s)] = s
+    steps = np.concatenate(seqs)
+    within = sum(((s - s.mean(axis=0)) ** 2).sum(axis=0) for s in seqs)
+    share = within / ((steps - steps.mean(axis=0)) ** 2).sum(axis=0)
+    mean, std = sequence_moments(padded, lengths)
+    spread, ours = _variance_parts(mean, std, lengths, padded.shape[1])
+    np.testing.assert_allclose(ours, share, rtol=1e-12)
+    np.testing.assert_allclose(spread, steps.std(axis=0), rtol=1e-12)
+    typical = np.median([s.std(axis=0) for s in seqs], axis=0) / steps.std(axis=0)
+    assert (share >= WITHIN_SHARE).all() and (typical < FLAT_SCALE).all()
+    assert auto_sequence_features(padded, lengths).tolist() == [True, True]
+    # levels that differ more than the steps do: the within share decides
+    X, _ = levels_and_noise()
+    share = X.var(axis=1).mean(axis=0) / X.reshape(-1, 2).var(axis=0)
+    assert share[0] < WITHIN_SHARE < share[1]
+    assert auto_sequence_features(X, None).tolist() == [True, False]
 
 
 def test_the_amplitude_is_not_lost():
@@ -145,18 +210,22 @@ def test_series_already_normalised_gain_no_channels():
     X, y = two_shapes(n=30)
     X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
     X = X.astype(np.float32).astype(np.float64)  # rounded, as archives store them
-    est = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    est = RNNClassifier(hidden_size=4, max_iter=2, standardize="sequence",
+                        random_state=0).fit(X, y)
     assert est.level_inputs_.tolist() == est.scale_inputs_.tolist() == [False]
     assert est.weights_["weight_ih_l0"].shape[1] == 1
+    auto = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert auto.sequence_features_ is None  # all of their variance is within
 
 
 def test_constant_and_one_step_sequences_stay_finite():
     X, y = regression(n=30)
     X[:5] = 3.0  # constant: z is 0, the scale is floored
-    est = RNNRegressor(hidden_size=4, max_iter=5, random_state=0).fit(X, y)
+    params = dict(hidden_size=4, max_iter=5, standardize="sequence", random_state=0)
+    est = RNNRegressor(**params).fit(X, y)
     assert np.isfinite(est.predict(X)).all()
     assert np.isfinite(est.predict(np.full((2, 8, 2), -1.0))).all()
-    one_step = RNNRegressor(hidden_size=4, max_iter=5, random_state=0).fit(X[:, :1], y)
+    one_step = RNNRegressor(**params).fit(X[:, :1], y)
     assert one_step.scale_inputs_.tolist() == [False, False]  # every scale is the floor
     assert np.isfinite(one_step.predict(X[:, :1])).all()
 
@@ -183,11 +252,12 @@ def test_sequence_standardisation_needs_one_output_per_sequence():
                           random_state=0).fit(X, Y)  # "auto" is "global" here
     assert tagger.level_inputs_ is None and tagger.input_mean_.shape == (2,)
     # a fitted model refused the same way keeps its channels and predictions
-    fitted = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(X * 7, y)
+    fitted = RNNRegressor(hidden_size=3, max_iter=2, standardize="sequence",
+                          random_state=0).fit(X * 7, y)
     before, level = fitted.predict(X), fitted.level_inputs_.copy()
     with pytest.raises(ValueError, match=r'standardize="sequence" needs'):
         fitted.set_params(return_sequences=True, standardize="sequence").fit(X, Y)
-    fitted.set_params(return_sequences=False, standardize="auto")
+    fitted.set_params(return_sequences=False, standardize="sequence")
     np.testing.assert_array_equal(fitted.level_inputs_, level)
     np.testing.assert_array_equal(fitted.predict(X), before)
 
@@ -222,8 +292,9 @@ def test_auto_patches_read_long_sequences_in_64_steps_or_fewer():
     y = X[:, :, 0].mean(axis=1)
     est = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     assert est.patch_size_ == 4 and est.n_features_in_ == 2
-    # 4 steps of 6 channels: 2 features standardised, their 2 levels and 2 scales
-    assert est.weights_["weight_ih_l0"].shape == (3 * 4, 4 * 6)
+    # 4 steps of 2 features (iid noise: nothing standardised per sequence)
+    assert est.sequence_features_ is None
+    assert est.weights_["weight_ih_l0"].shape == (3 * 4, 4 * 2)
     assert est.predict(X[:, :150]).shape == (30,)  # other lengths at predict
     short = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X[:, :64], y)
     assert short.patch_size_ == 1

@@ -117,9 +117,40 @@ def test_early_stopping_errors():
 
 def test_without_early_stopping_the_attributes_are_none():
     X, y = sequences()
-    est = RNNRegressor(hidden_size=3, max_iter=3, random_state=0).fit(X, y)
+    est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping=False,
+                       random_state=0).fit(X, y)
     assert est.validation_scores_ is None and est.best_validation_score_ is None
     assert est.best_loss_ == min(est.loss_curve_)
+
+
+def test_auto_early_stopping_holds_out_when_the_split_is_possible():
+    X, y = sequences(n=40)
+    est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto", random_state=0)
+    est.fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_ == 3 and est.best_loss_ is None
+    explicit = RNNRegressor(hidden_size=3, max_iter=3, random_state=0,
+                            early_stopping=True).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), explicit.predict(X))
+    # 10 sequences: a tenth is 1 sequence, too few to score -- no error, no split
+    small = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto",
+                         random_state=0).fit(X[:10], y[:10])
+    assert small.validation_scores_ is None and small.best_loss_ == min(small.loss_curve_)
+    # partial_fit and lbfgs train on everything
+    est.partial_fit(X, y)
+    assert est.validation_scores_ is None
+    lbfgs = RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=3).fit(X, y)
+    assert not hasattr(lbfgs, "validation_scores_")
+
+
+def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split():
+    X, _ = sequences(n=40)
+    two = np.arange(40) % 2
+    clf = RNNClassifier(hidden_size=3, max_iter=2, early_stopping="auto", random_state=0)
+    assert len(clf.fit(X, two).validation_scores_) == 2
+    # 8 classes: a tenth (4 sequences) cannot hold one of each
+    assert clf.fit(X, np.arange(40) % 8).validation_scores_ is None
+    # a class of one sequence cannot be split
+    assert clf.fit(X, np.r_[two[:-1], 2]).validation_scores_ is None
 
 
 # ------------------------------------------------------ schedules, clipping
@@ -142,7 +173,7 @@ def test_clipping_tames_an_exploding_fit():
     params = dict(hidden_size=16, activation="relu", solver="sgd", learning_rate_init=1.0,
                   batch_size=20, max_iter=15, random_state=0)
     params.update(cell="rnn", pooling="last", init="uniform", learning_rate="constant",
-                  standardize=False)
+                  standardize=False, early_stopping=False)
     wild = RNNRegressor(max_grad_norm=None, **params).fit(X, y)
     tamed = RNNRegressor(max_grad_norm=1.0, **params).fit(X, y)
     assert max(wild.loss_curve_) > 1e3  # the unclipped gradients explode
@@ -344,7 +375,7 @@ def test_divergence_restores_the_best_epoch(monkeypatch):
         return loss, grad
 
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
-    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10,
+    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10, early_stopping=False,
                        learning_rate_init=0.01, random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
         est.fit(X, y)
