@@ -193,6 +193,38 @@ def load_adding(n_timesteps=50):
     return X[:2000], y[:2000], X[2000:], y[2000:]
 
 
+def _aeon(loader_name):
+    """A loader of a classification set bundled with aeon (equal or variable
+    length): (n, C, T) arrays or lists of (C, T_i) arrays, in our layout."""
+    def load():
+        import aeon.datasets
+
+        parts = []
+        for split in ("train", "test"):
+            with warnings.catch_warnings():  # osuleaf's deprecation notice
+                warnings.simplefilter("ignore", FutureWarning)
+                X, y = getattr(aeon.datasets, loader_name)(split=split)
+            if isinstance(X, np.ndarray):
+                X = _channels_last(X)
+            else:
+                X = [np.asarray(x, dtype=np.float64).T.copy() for x in X]
+            parts += [X, np.asarray(y)]
+        return tuple(parts)
+    load.__doc__ = f"aeon.datasets.{loader_name}'s train and test splits."
+    return load
+
+
+#: sets outside the development panel, bundled with aeon: a check that a
+#: default chosen on the panel does not merely fit it (not in DEFAULT_SETS)
+CHECK_SETS = {
+    "gunpoint": "load_gunpoint",
+    "arrowhead": "load_arrow_head",
+    "italypower": "load_italy_power_demand",
+    "basicmotions": "load_basic_motions",
+    "japanesevowels": "load_japanese_vowels",
+    "osuleaf": "load_osuleaf",
+}
+
 LOADERS = {
     "trace": (load_trace, CLASSIFICATION),
     "unittest": (load_unit_test, CLASSIFICATION),
@@ -206,6 +238,7 @@ LOADERS = {
     "tecator": (load_tecator, REGRESSION),
 }
 DEFAULT_SETS = [name for name in LOADERS if name != "adding200"]
+LOADERS.update({name: (_aeon(loader), CLASSIFICATION) for name, loader in CHECK_SETS.items()})
 
 
 def load_panel(names=None):
