@@ -133,11 +133,12 @@ def _per_sample_loss(z, y, out_activation):
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("standardize", ["global", "sequence"])
+@pytest.mark.parametrize("standardize", ["global", "sequence", "auto"])
 def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standardize,
                                           by_own_statistics):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 7, 2)) * rng.uniform(0.1, 10, size=(40, 1, 2))
+    X[:, :, 0] += 20 * rng.normal(size=(40, 1))  # feature 0: levels differ most
     y = X[:, :, 0].sum(axis=1)
     if Estimator is RNNClassifier:
         y = y > 0
@@ -150,6 +151,11 @@ def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standa
     if standardize == "sequence":
         seen = by_own_statistics(X, est.level_inputs_, est.scale_inputs_)
         assert seen.shape[2] == 6
+    if standardize == "auto":  # feature 0 mapped, feature 1 as it is
+        assert est.sequence_features_.tolist() == [True, False]
+        seen = by_own_statistics(X, est.level_inputs_, est.scale_inputs_,
+                                 features=est.sequence_features_)
+        assert seen.shape[2] == 4
     rnn, head = _torch_model(est._net, est.weights_, torch.float64)
     with torch.no_grad():
         _, h_n = rnn(torch.tensor(seen))
