@@ -201,7 +201,8 @@ PARAMETERS_DOC = """\
           (levels that differ more than the shapes do), or whose median
           non-constant sequence varies by less than a tenth of the feature's
           standard deviation (small series beside a few large ones); the
-          other features as given; then "global". "global" with
+          other features as given; then "global". Sequences count by their
+          ``sample_weight`` in these choices (weight k as k copies). "global" with
           ``return_sequences=True`` (an output per step must not depend on
           statistics of later steps).
         - False: the data as given.
@@ -583,9 +584,17 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         the standardised space.
         """
         X, lengths = check_X(self, X, reset=first_pass)
+        sw = None
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, X[:, 0], dtype=np.float64,
+                                      ensure_non_negative=True)
+            if not sw.any():
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
         if first_pass:
             self.patch_size_ = self._resolve_patch_size(X, lengths)
-            self._fit_sequence_scaling(X, lengths)
+            self._fit_sequence_scaling(X, lengths, sw)
         X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
         if not first_pass:
             X = X.astype(self._params.dtype, copy=False)
@@ -595,14 +604,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             n_timesteps=X.shape[1] if self.return_sequences else None,
             lengths=lengths, classes=classes,
         )
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X[:, 0], dtype=X.dtype,
-                                      ensure_non_negative=True)
-            if not sw.any():
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
+        if sw is not None:
+            sw = sw.astype(X.dtype)
         class_w, step_w = self._target_weights(Y, lengths, incremental)
         if class_w is not None:
             sw = class_w.astype(X.dtype) if sw is None else sw * class_w
@@ -676,7 +679,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             return "global"
         return self.standardize
 
-    def _fit_sequence_scaling(self, X, lengths):
+    def _fit_sequence_scaling(self, X, lengths, sample_weight):
         scaling, mode = None, self._standardize_mode()
         if mode == "sequence" and self.return_sequences:
             raise ValueError(
@@ -685,11 +688,11 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 'steps. Use standardize="global" (or "auto").'
             )
         if mode == "sequence":
-            scaling = SequenceStandardization.fit(X, lengths)
+            scaling = SequenceStandardization.fit(X, lengths, sample_weight=sample_weight)
         elif mode == "auto":
-            features = auto_sequence_features(X, lengths)
+            features = auto_sequence_features(X, lengths, sample_weight)
             if features.any():
-                scaling = SequenceStandardization.fit(X, lengths, features)
+                scaling = SequenceStandardization.fit(X, lengths, features, sample_weight)
         self._sequence_scaling = scaling
         self.sequence_features_ = None if scaling is None else scaling.features.copy()
         self.level_inputs_ = None if scaling is None else scaling.level.copy()

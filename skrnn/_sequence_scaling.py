@@ -64,26 +64,53 @@ def sequence_moments(X, lengths):
     return mean, np.sqrt(var)
 
 
-def _variance_parts(mean, std, lengths, T):
+def _weights(n, sample_weight):
+    """Each sequence's weight: ones, or ``sample_weight`` (an integer k
+    counts as k copies; 0 as absent)."""
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+
+
+def _weighted_std(values, weights):
+    """Population standard deviation of each column of ``values`` (n, F)."""
+    w = weights / weights.sum()
+    return np.sqrt(w @ (values - w @ values) ** 2)
+
+
+def _lower_median(values, weights):
+    """Per column of ``values`` (n, F), NaN meaning absent: the smallest value
+    whose cumulative weight reaches half of the column's total (inf for a
+    column with nothing present); k copies weigh as a weight of k."""
+    out = np.full(values.shape[1], np.inf)
+    for f in range(values.shape[1]):  # a loop over features, not sequences
+        present = ~np.isnan(values[:, f]) & (weights > 0)
+        if present.any():
+            v, w = values[present, f], weights[present]
+            order = np.argsort(v, kind="stable")
+            cumulative = np.cumsum(w[order])
+            out[f] = v[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+    return out
+
+
+def _variance_parts(mean, std, lengths, T, sample_weight=None):
     """Per feature: the spread over all valid steps, and the share of the
-    variance within sequences (1 for a constant feature)."""
+    variance within sequences (1 for a constant feature), each step weighted
+    by its sequence's ``sample_weight``."""
     counts = np.full(len(mean), T) if lengths is None else lengths
-    w = counts / counts.sum()
+    w = counts * _weights(len(mean), sample_weight)
+    w = w / w.sum()
     within = w @ std**2
     total = within + w @ (mean - w @ mean) ** 2
     share = np.divide(within, total, out=np.ones_like(total), where=total > 0)
     return np.sqrt(total), share
 
 
-def auto_sequence_features(X, lengths):
+def auto_sequence_features(X, lengths, sample_weight=None):
     """The features "auto" maps (see the module's docstring): bool
     (n_features,)."""
     mean, std = sequence_moments(X, lengths)
-    spread, within_share = _variance_parts(mean, std, lengths, X.shape[1])
+    spread, within_share = _variance_parts(mean, std, lengths, X.shape[1], sample_weight)
     ratio = np.where(std > SCALE_FLOOR * spread, std, np.nan) / np.where(spread > 0, spread, 1)
-    varying = ~np.isnan(ratio).all(axis=0)
-    median = np.full(len(spread), np.inf)
-    median[varying] = np.nanmedian(ratio[:, varying], axis=0)
+    median = _lower_median(ratio, _weights(len(X), sample_weight))
     return (within_share < WITHIN_SHARE) | (median < FLAT_SCALE)
 
 
@@ -102,16 +129,18 @@ class SequenceStandardization:
         self.features, self.level, self.scale, self.floor = features, level, scale, floor
 
     @classmethod
-    def fit(cls, X, lengths, features=None):
-        """Masks and floors from the training sequences (validated, padded);
-        ``features`` (None: all) are the features to map."""
+    def fit(cls, X, lengths, features=None, sample_weight=None):
+        """Masks and floors from the training sequences (validated, padded),
+        weighted by ``sample_weight``; ``features`` (None: all) are the
+        features to map."""
         mean, std = sequence_moments(X, lengths)
         features = np.ones(X.shape[2], bool) if features is None else features
-        spread = _variance_parts(mean, std, lengths, X.shape[1])[0]
+        spread = _variance_parts(mean, std, lengths, X.shape[1], sample_weight)[0]
         floor = np.where(spread > 0, SCALE_FLOOR * spread, 1.0)
         log_scale = np.log(np.maximum(std, floor))
-        level = features & (mean.std(axis=0) > INFORMATIVE_RTOL * spread)
-        scale = features & (log_scale.std(axis=0) > INFORMATIVE_RTOL)
+        w = _weights(len(X), sample_weight)
+        level = features & (_weighted_std(mean, w) > INFORMATIVE_RTOL * spread)
+        scale = features & (_weighted_std(log_scale, w) > INFORMATIVE_RTOL)
         return cls(features, level, scale, floor)
 
     @property

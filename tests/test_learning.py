@@ -11,6 +11,7 @@ from skrnn import RNNClassifier, RNNRegressor
 from skrnn._sequence_scaling import (
     FLAT_SCALE,
     WITHIN_SHARE,
+    SequenceStandardization,
     _variance_parts,
     auto_sequence_features,
     sequence_moments,
@@ -198,6 +199,39 @@ def test_auto_maps_by_the_within_share_or_the_typical_scale():
     share = X.var(axis=1).mean(axis=0) / X.reshape(-1, 2).var(axis=0)
     assert share[0] < WITHIN_SHARE < share[1]
     assert auto_sequence_features(X, None).tolist() == [True, False]
+
+
+def test_the_map_weighs_sequences_as_copies():
+    """An integer weight k chooses features, channels and floors as k copies
+    of the sequence do, and a weight of 0 as its absence."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 12, 2))
+    X -= X.mean(axis=1, keepdims=True)  # every level 0 ...
+    X[10:, :, 0] += np.tile([2.0, -2.0], 5)[:, None]  # ... but 10 at +-2
+    # unweighted, a third of feature 0's variance is within sequences;
+    # weighted, the 10 sequences at level 0 count five times: 60%
+    k = np.r_[np.full(10, 5), np.ones(10, int)]
+    copies = np.repeat(X, k, axis=0)
+    fits = {}
+    for name, (data, weight) in {"weights": (X, k), "copies": (copies, None)}.items():
+        features = auto_sequence_features(data, None, weight)
+        fits[name] = (features, SequenceStandardization.fit(data, None, features, weight))
+    np.testing.assert_array_equal(fits["weights"][0], fits["copies"][0])
+    for a, b in zip(vars(fits["weights"][1]).values(), vars(fits["copies"][1]).values()):
+        np.testing.assert_array_equal(a, b)
+    # the weights matter
+    assert auto_sequence_features(X, None).tolist() == [True, False]
+    assert fits["weights"][0].tolist() == [False, False]
+    zero = np.r_[np.zeros(10), np.ones(10)]
+    np.testing.assert_array_equal(auto_sequence_features(X, None, zero),
+                                  auto_sequence_features(X[10:], None))
+    # and so does the estimator, given sample_weight
+    y = X[:, :, 1].sum(axis=1)
+    params = dict(hidden_size=3, solver="lbfgs", max_iter=5, random_state=0)
+    weighted = RNNRegressor(**params).fit(X, y, sample_weight=k)
+    copied = RNNRegressor(**params).fit(copies, np.repeat(y, k))
+    assert weighted.sequence_features_ is None and copied.sequence_features_ is None
+    np.testing.assert_allclose(weighted.predict(X), copied.predict(X), rtol=1e-7)
 
 
 def test_the_amplitude_is_not_lost():
