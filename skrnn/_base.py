@@ -18,7 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._network import RNNNetwork
 from ._patching import auto_patch_size, patch
 from ._persistence import VersionedStateMixin
-from ._sequence_scaling import SequenceStandardization, auto_sequence_features
+from ._sequence_scaling import SequenceStandardization
 from ._training import (
     Standardization,
     batch_steps,
@@ -687,12 +687,11 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "output per step would depend on the statistics of later "
                 'steps. Use standardize="global" (or "auto").'
             )
-        if mode == "sequence":
-            scaling = SequenceStandardization.fit(X, lengths, sample_weight=sample_weight)
-        elif mode == "auto":
-            features = auto_sequence_features(X, lengths, sample_weight)
-            if features.any():
-                scaling = SequenceStandardization.fit(X, lengths, features, sample_weight)
+        if mode in ("sequence", "auto"):
+            scaling = SequenceStandardization.fit(
+                X, lengths, "auto" if mode == "auto" else None, sample_weight)
+            if not scaling.features.any():  # "auto" mapping nothing: "global"
+                scaling = None
         self._sequence_scaling = scaling
         self.sequence_features_ = None if scaling is None else scaling.features.copy()
         self.level_inputs_ = None if scaling is None else scaling.level.copy()
@@ -735,15 +734,15 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     def _holds_out(self, data, incremental):
         """Whether this fit holds out a validation part (``early_stopping``).
 
-        "auto": RNNRegressor's default; yes when the split is possible -- at
-        least 2 held-out sequences and 1 left to train on, and for a
-        stratified split at least 2 sequences of every class and as many
-        held-out (and training) sequences as classes.
+        "auto": yes when the split is possible -- at least 2 held-out
+        sequences and 1 left to train on, and for a stratified split at
+        least 2 sequences of every class and as many held-out (and training)
+        sequences as classes.
         """
         if self.solver == "lbfgs" or incremental:
             return False
-        if not isinstance(self.early_stopping, str):
-            return bool(self.early_stopping)
+        if self.early_stopping != "auto":
+            return self._early_stopping_asked()
         n = len(data)
         n_val = math.ceil(self.validation_fraction * n)  # as train_test_split
         if n_val < 2 or n - n_val < 1:

@@ -104,14 +104,18 @@ def _variance_parts(mean, std, lengths, T, sample_weight=None):
     return np.sqrt(total), share
 
 
+def _auto_features(std, spread, within_share, weights):
+    """The "auto" rule on a fit's statistics: bool (n_features,)."""
+    ratio = np.where(std > SCALE_FLOOR * spread, std, np.nan) / np.where(spread > 0, spread, 1)
+    return (within_share < WITHIN_SHARE) | (_lower_median(ratio, weights) < FLAT_SCALE)
+
+
 def auto_sequence_features(X, lengths, sample_weight=None):
     """The features "auto" maps (see the module's docstring): bool
     (n_features,)."""
     mean, std = sequence_moments(X, lengths)
     spread, within_share = _variance_parts(mean, std, lengths, X.shape[1], sample_weight)
-    ratio = np.where(std > SCALE_FLOOR * spread, std, np.nan) / np.where(spread > 0, spread, 1)
-    median = _lower_median(ratio, _weights(len(X), sample_weight))
-    return (within_share < WITHIN_SHARE) | (median < FLAT_SCALE)
+    return _auto_features(std, spread, within_share, _weights(len(X), sample_weight))
 
 
 class SequenceStandardization:
@@ -131,14 +135,17 @@ class SequenceStandardization:
     @classmethod
     def fit(cls, X, lengths, features=None, sample_weight=None):
         """Masks and floors from the training sequences (validated, padded),
-        weighted by ``sample_weight``; ``features`` (None: all) are the
-        features to map."""
+        weighted by ``sample_weight``; ``features`` are the features to map:
+        None (all), "auto" (``auto_sequence_features``) or a boolean mask."""
         mean, std = sequence_moments(X, lengths)
-        features = np.ones(X.shape[2], bool) if features is None else features
-        spread = _variance_parts(mean, std, lengths, X.shape[1], sample_weight)[0]
+        spread, within_share = _variance_parts(mean, std, lengths, X.shape[1], sample_weight)
+        w = _weights(len(X), sample_weight)
+        if features is None:
+            features = np.ones(X.shape[2], bool)
+        elif isinstance(features, str):  # "auto"
+            features = _auto_features(std, spread, within_share, w)
         floor = np.where(spread > 0, SCALE_FLOOR * spread, 1.0)
         log_scale = np.log(np.maximum(std, floor))
-        w = _weights(len(X), sample_weight)
         level = features & (_weighted_std(mean, w) > INFORMATIVE_RTOL * spread)
         scale = features & (_weighted_std(log_scale, w) > INFORMATIVE_RTOL)
         return cls(features, level, scale, floor)
