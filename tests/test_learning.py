@@ -234,6 +234,21 @@ def test_the_map_weighs_sequences_as_copies():
     np.testing.assert_allclose(weighted.predict(X), copied.predict(X), rtol=1e-7)
 
 
+@pytest.mark.parametrize("weight, match", [(0.0, "at least one non-zero"),
+                                           (-1.0, "Negative values")])
+def test_bad_weights_are_refused_before_the_map_changes(weight, match):
+    seqs, y = amplitudes(n=30)
+    fitted = RNNClassifier(hidden_size=3, max_iter=2, random_state=0).fit(seqs, y)
+    before = fitted.predict_proba(seqs)
+    masks = (fitted.sequence_features_.copy(), fitted.level_inputs_.copy())
+    other = [s[:, :1] for s in seqs]  # another feature count too
+    with pytest.raises(ValueError, match=match):
+        fitted.fit(other, y, sample_weight=np.full(30, weight))
+    np.testing.assert_array_equal(fitted.predict_proba(seqs), before)
+    np.testing.assert_array_equal(fitted.sequence_features_, masks[0])
+    np.testing.assert_array_equal(fitted.level_inputs_, masks[1])
+
+
 def test_the_amplitude_is_not_lost():
     seqs, y = amplitudes(n=200)
     est = RNNClassifier(hidden_size=8, random_state=0).fit(seqs[:150], y[:150])
