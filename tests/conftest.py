@@ -99,3 +99,12 @@ def by_own_statistics():
     network reads with standardize="sequence" (or "auto" mapping
     ``features``), computed by hand."""
     return _by_own_statistics
+
+
+@pytest.fixture
+def auto_holds_out_small_sets(monkeypatch):
+    """early_stopping="auto" applies its split rules to sets small enough for
+    a test (it holds out only above 10,000 sequences)."""
+    import skrnn._base
+
+    monkeypatch.setattr(skrnn._base, "AUTO_EARLY_STOPPING_MIN_SAMPLES", 0)

@@ -149,7 +149,7 @@ def test_windows_are_not_scaled_by_their_own_statistics():
     assert chosen.estimator_.level_inputs_ is not None  # asked for: kept
 
 
-def test_windows_are_not_held_out_at_random():
+def test_windows_are_not_held_out_at_random(auto_holds_out_small_sets):
     """Overlapping windows held out at random are no unseen future: "auto"
     early stopping is off inside the forecaster, an explicit True is kept."""
     y = monthly(np.random.RandomState(0).normal(size=40))

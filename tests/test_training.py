@@ -123,7 +123,22 @@ def test_without_early_stopping_the_attributes_are_none():
     assert est.best_loss_ == min(est.loss_curve_)
 
 
-def test_auto_early_stopping_holds_out_when_the_split_is_possible():
+def test_auto_early_stopping_holds_out_only_above_ten_thousand_sequences():
+    """As HistGradientBoosting's "auto": 10,000 sequences train on the
+    training loss, 10,001 hold out a tenth, exactly as True does."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10_001, 2, 1))
+    y = X[:, :, 0].sum(axis=1)
+    params = dict(hidden_size=2, max_iter=1, batch_size=1000, random_state=0)
+    at = RNNRegressor(early_stopping="auto", **params).fit(X[:-1], y[:-1])
+    assert at.validation_scores_ is None and at.best_loss_ == min(at.loss_curve_)
+    above = RNNRegressor(early_stopping="auto", **params).fit(X, y)
+    assert len(above.validation_scores_) == 1 and above.best_loss_ is None
+    explicit = RNNRegressor(early_stopping=True, **params).fit(X, y)
+    np.testing.assert_array_equal(above.predict(X[:50]), explicit.predict(X[:50]))
+
+
+def test_auto_early_stopping_holds_out_when_the_split_is_possible(auto_holds_out_small_sets):
     X, y = sequences(n=40)
     est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto", random_state=0)
     est.fit(X, y)
@@ -142,7 +157,8 @@ def test_auto_early_stopping_holds_out_when_the_split_is_possible():
     assert not hasattr(lbfgs, "validation_scores_")
 
 
-def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split():
+def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(
+        auto_holds_out_small_sets):
     X, _ = sequences(n=40)
     two = np.arange(40) % 2
     clf = RNNClassifier(hidden_size=3, max_iter=2, early_stopping="auto", random_state=0)
