@@ -27,7 +27,7 @@ from ._training import (
     merge_duplicates,
     weighted_moments,
 )
-from ._validation import check_X, unchanged_on_error, valid_steps
+from ._validation import check_training_weights, check_X, unchanged_on_error, valid_steps
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds about this many numbers (32 MB
@@ -532,38 +532,37 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             not self.warm_start and not incremental
         )
         rng = check_random_state(self.random_state)
-        # Validation may set attributes (n_features_in_, classes_, ...): if it
-        # fails, put the estimator back exactly as it was.
+        # A fit is a transaction: if anything raises (or Ctrl-C arrives) before
+        # training has produced the weights -- validation recording
+        # n_features_in_ and classes_, building the network, an optimiser
+        # error -- the estimator is put back exactly as it was. Ctrl-C during
+        # the epochs is not an error: the solvers keep the best weights so far.
         with unchanged_on_error(self):
             data, validation, net, scaled = self._prepare(
                 X, y, sample_weight, first_pass, incremental, classes, rng
             )
-
-        if first_pass:
-            self._net = net
-            self.n_iter_ = 0
-            self.t_ = 0
-            self._optimizer = None
-        self._reset_training_attributes(first_pass, incremental, validation)
-        try:
+            if first_pass:
+                self._net = net
+                self.n_iter_ = 0
+                self.t_ = 0
+                self._optimizer = None
+            self._reset_training_attributes(first_pass, incremental, validation)
             if self.solver == "lbfgs":
                 fit_lbfgs(self, self._net, scaled, data)
             else:
                 fit_stochastic(self, self._net, scaled, data, validation, rng,
                                incremental, self._validation_score)
-        finally:  # also after Ctrl-C: the model holds what was trained
             raw = self._standardization.to_raw(self._net, scaled)
+            if not np.isfinite(raw).all():  # unreachable by design: guard
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data "
+                    "may contain large values and need to be preprocessed; a smaller "
+                    "learning_rate_init or max_grad_norm may help."
+                )
             if first_pass:
                 self._params = raw
             else:  # in place: views of the weights stay current
                 self._params[...] = raw
-
-        if not np.isfinite(self._params).all():  # unreachable by design: guard
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed; a smaller "
-                "learning_rate_init or max_grad_norm may help."
-            )
         return self
 
     def _reset_training_attributes(self, first_pass, incremental, validation):
@@ -604,6 +603,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "Sample weights must contain at least one non-zero number."
                 )
+            check_training_weights(sw, None, X.dtype if first_pass else self._params.dtype,
+                                   ["sample_weight"])
         if first_pass:
             self.patch_size_ = self._resolve_patch_size(X, lengths)
             self._fit_sequence_scaling(X, lengths, sw)
@@ -617,10 +618,17 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             lengths=lengths, classes=classes,
         )
         if sw is not None:
-            sw = sw.astype(X.dtype)
+            with np.errstate(over="ignore"):  # too large for X.dtype: refused below
+                sw = sw.astype(X.dtype)
         class_w, step_w = self._target_weights(Y, lengths, incremental)
         if class_w is not None:
             sw = class_w.astype(X.dtype) if sw is None else sw * class_w
+        check_training_weights(
+            sw, step_w, X.dtype,
+            [name for name, w in (("sample_weight", sample_weight),
+                                  ("class_weight", getattr(self, "class_weight", None)))
+             if w is not None],
+        )
         data = merge_duplicates(
             X, Y, lengths, sw, step_w,
             keep_order=self.solver != "lbfgs" and not self.shuffle,
@@ -825,8 +833,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             )
 
     # --------------------------------------------------------------- predict
-    def _forward_output(self, X, return_lengths=False):
-        """Validated X -> output activations, batch-first.
+    def _forward_output(self, X, return_lengths=False, logits=False):
+        """Validated X -> output activations (or logits), batch-first.
 
         Shape (n_samples, n_outputs_), or (n_samples, n_timesteps, n_outputs_)
         with ``return_sequences``, NaN at padded steps. With
@@ -835,11 +843,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         X, lengths = check_X(self, X, reset=False)
         X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
-        out = self._output(X, lengths)
+        out = self._output(X, lengths, logits=logits)
         return (out, lengths) if return_lengths else out
 
-    def _output(self, X, lengths, params=None):
-        """Output activations of validated, batch-first X; NaN at padded steps.
+    def _output(self, X, lengths, params=None, logits=False):
+        """Output activations (or logits) of validated, batch-first X; NaN at
+        padded steps.
 
         ``params`` defaults to the fitted weights (training passes its own).
         """
@@ -859,7 +868,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             T, L = batch_steps(lengths, idx, X.shape[1])
             out = self._net.predict(
                 params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L,
-                window,
+                window, logits,
             )
             if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding
                 out = out.transpose(1, 0, 2)

@@ -1,5 +1,7 @@
 """RNNClassifier."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -266,6 +268,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _target_weights(self, Y, lengths, incremental):
         if self.class_weight is None:
             return None, None
+        self._check_class_weight_values()
         if incremental and isinstance(self.class_weight, str):
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: a "
@@ -285,6 +288,22 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         )
         return None, np.where(valid, weights[index], 0.0).astype(Y.dtype)
 
+    def _check_class_weight_values(self):
+        """Every weight of a dict (or of each dict of a list) is a finite
+        number >= 0: a negative or NaN weight would drop or corrupt a class."""
+        dicts = self.class_weight if isinstance(self.class_weight, list) else [
+            self.class_weight]
+        for d in dicts:
+            if not isinstance(d, dict):
+                continue
+            for label, weight in d.items():
+                ok = isinstance(weight, numbers.Real) and not isinstance(weight, bool)
+                if not ok or not np.isfinite(weight) or weight < 0:
+                    raise ValueError(
+                        f"class_weight must give every class a finite weight >= 0; "
+                        f"got {label!r}: {weight!r}."
+                    )
+
     def predict_proba(self, X):
         """Class probabilities of each sequence.
 
@@ -300,13 +319,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             probability of each label; with ``return_sequences=True``,
             (n_samples, n_timesteps, n_classes), NaN at padded steps.
         """
-        p = self._forward_output(X)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.concatenate([1 - p, p], axis=-1)
-        return p
+        proba = np.exp(self.predict_log_proba(X))
+        # strictly inside (0, 1), as probabilities of a logistic or softmax
+        # output are: exp rounds to 0 below log(tiny) and to 1 near log 1 = 0
+        dtype = proba.dtype
+        return np.clip(proba, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), dtype.type(0)))
 
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``.
+        """Logarithm of ``predict_proba``, computed from the network's logits.
+
+        Finite wherever the logits are, also where ``predict_proba`` rounds a
+        probability to its bounds (a saturated output).
 
         Parameters
         ----------
@@ -316,9 +339,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            With ``return_sequences=True``, (n_samples, n_timesteps,
+            n_classes), NaN at padded steps.
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        z = self._forward_output(X, logits=True)
+        if self.out_activation_ == "softmax":
+            top = np.max(z, axis=-1, keepdims=True)
+            return z - top - np.log(np.exp(z - top).sum(axis=-1, keepdims=True))
+        log_p = -np.logaddexp(0, -z)  # log sigmoid(z), without overflow
+        if self._label_binarizer.y_type_ == "binary":
+            return np.concatenate([-np.logaddexp(0, z), log_p], axis=-1)
+        return log_p
 
     def predict(self, X):
         """Predict class labels (or label indicators, for multilabel problems).

@@ -321,8 +321,9 @@ class RNNNetwork:
             return np.concatenate([steps.last(d.hs) for d in top.directions], axis=1)
         return steps.last(top.directions[0].hs)
 
-    def predict(self, params, X, lengths=None, window=None):
-        """Output activations for time-major X (T, N, F), without dropout.
+    def predict(self, params, X, lengths=None, window=None, logits=False):
+        """Output activations (or, with ``logits``, the head's values before
+        the output activation) for time-major X (T, N, F), without dropout.
 
         Shape (N, n_outputs), or (T, N, n_outputs) with ``return_sequences``
         (values at padded steps are meaningless). With ``window`` (one
@@ -336,7 +337,7 @@ class RNNNetwork:
             _, _, z = self._forward(params, X, lengths=lengths, train=False)
         else:
             z = self._windowed_logits(params, X, lengths, window)
-        return _activate(z, self.out_activation)
+        return z if logits else _activate(z, self.out_activation)
 
     def _windowed_logits(self, params, X, lengths, window):
         """``predict``'s logits, in windows of steps (one direction)."""

@@ -281,7 +281,9 @@ class StoppingRule:
 
     Tracks the best value so far (the training loss, minimised, or the
     validation score, maximised) and the epochs since it last improved by
-    ``tol``; ``best_params`` holds the weights at the best epoch.
+    ``tol``; ``best_params`` holds the weights the best value belongs to
+    (the caller passes those an epoch started from, for the training loss;
+    those at its end, for the validation score).
     """
 
     def __init__(self, tol, patience, maximize, best, count, params):
@@ -317,8 +319,9 @@ def _duration(seconds):
 
 
 def warn_diverged(solver, where, loss, est):
-    kept = ("the weights with the lowest loss evaluated" if loss is not None else
+    kept = ("the weights with the lowest loss evaluated" if solver == "lbfgs" else
             "the weights of the best epoch so far")
+    kept += f" (training loss {loss:.6g})"
     warnings.warn(
         f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
         f"or infinite. Training stopped and {type(est).__name__} keeps {kept}, "
@@ -464,6 +467,23 @@ def resolve_batch_size(est, n_samples):
     return min(est.batch_size, n_samples)
 
 
+def training_loss(est, net, params, data, batch_size):
+    """The training loss at ``params`` (penalty included, no dropout), summed
+    over minibatches as an epoch sums it: for the weights a diverged or
+    interrupted fit keeps, so that ``loss_`` is theirs."""
+    accumulated = 0.0
+    for start in range(0, len(data), batch_size):
+        idx = slice(start, min(start + batch_size, len(data)))
+        swb = None if data.sw is None else data.sw[idx]
+        Tb, Lb = data.steps(idx)
+        Xb, Yb, stepb = data.batch(idx, Tb)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, _ = net.loss_and_grad(params, Xb, Yb, swb, est.alpha, None, Lb, stepb,
+                                        est.bptt_steps)
+        accumulated += loss * (idx.stop - idx.start if swb is None else float(swb.sum()))
+    return accumulated / data.seen()
+
+
 class _Epoch:
     """One pass over the minibatches: the loss summed by weight, or a problem."""
 
@@ -534,6 +554,8 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         stop_reason = _epochs(est, epoch, params, rule, validation, incremental, score)
     except KeyboardInterrupt:
         params[...] = rule.best_params
+        if est.n_iter_ == 0:  # no epoch of this fit has a loss: evaluate it
+            est.loss_ = training_loss(est, net, params, data, epoch.batch_size)
         what = "best validation score" if early else "lowest training loss"
         warnings.warn(
             f"Training interrupted by the user after {est.n_iter_} epochs: "
@@ -555,10 +577,17 @@ def _epochs(est, epoch, params, rule, validation, incremental, score):
     start = time.perf_counter()
     for _ in range(epochs):
         tic = time.perf_counter()
+        # The training loss of an epoch is summed over its minibatches while
+        # the weights move; the weights it belongs to best are those the epoch
+        # started from (exactly, with one minibatch per epoch). The end
+        # weights can be far worse: an epoch whose last updates blow up.
+        started = None if early else params.copy()
         accumulated, problem = epoch.run(params)
         if problem is not None:
             params[...] = rule.best_params
-            warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", None, est)
+            est.loss_ = training_loss(est, epoch.net, params, epoch.data, epoch.batch_size)
+            warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", est.loss_,
+                          est)
             return None
         est.n_iter_ += 1
         est.t_ += seen
@@ -569,7 +598,7 @@ def _epochs(est, epoch, params, rule, validation, incremental, score):
             rule.update(est.validation_scores_[-1], params)
             est.best_validation_score_ = rule.best
         else:
-            rule.update(est.loss_, params)
+            rule.update(est.loss_, started)
             est.best_loss_ = rule.best
         est._no_improvement_count = rule.count
         if est.verbose:

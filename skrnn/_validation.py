@@ -11,6 +11,7 @@ float64, C-contiguous, finite. Accepted:
 """
 
 import contextlib
+import copy
 import numbers
 
 import numpy as np
@@ -328,17 +329,75 @@ def _check_length(n_rows, n_samples):
         )
 
 
+def check_training_weights(sw, step_w, dtype, given):
+    """Refuse weights the loss cannot use, before any training state changes.
+
+    ``sw`` (per sequence) and ``step_w`` (per step, from per-step class
+    weights) are the weights the loss will see, to be held in the model's
+    ``dtype``; ``given`` names what they came from ("sample_weight",
+    "class_weight"). In that dtype every positive weight must stay positive
+    and finite, and their total must be finite and positive.
+    """
+    if sw is None and step_w is None:
+        return
+    what = " and ".join(given)
+    finfo, name = np.finfo(dtype), np.dtype(dtype).name
+    largest, tiny = float(finfo.max), float(finfo.tiny)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        total = np.ones(1) if sw is None else np.asarray(sw, dtype=np.float64)
+        if step_w is not None:
+            total = step_w.astype(np.float64) * (1.0 if sw is None else total[:, None])
+        total = float(total.sum())
+        cast = None if sw is None else np.asarray(sw).astype(dtype)
+    rescale = ("Rescale them, e.g. divide by their mean (a weight of k counts as k "
+               "copies of its sequence).")
+    if not np.isfinite(total) or total > largest or (
+            cast is not None and not np.isfinite(cast).all()):
+        raise ValueError(
+            f"The weights from {what} are too large for a {name} model: their "
+            f"total is {total:g} (at most {largest:g}). {rescale}"
+        )
+    if total == 0:
+        raise ValueError(
+            f"The weights from {what} give every sequence (and step) a weight "
+            "of 0: at least one must be positive."
+        )
+    if total < tiny:
+        raise ValueError(
+            f"The weights from {what} are too small for a {name} model: their "
+            f"total is {total:g} (at least {tiny:g}). {rescale}"
+        )
+    if cast is not None and ((np.asarray(sw) > 0) & (cast == 0)).any():
+        smallest = np.asarray(sw)[(np.asarray(sw) > 0) & (cast == 0)].min()
+        raise ValueError(
+            f"The weights from {what} are too small for a {name} model: "
+            f"{smallest:g} becomes 0 in {name} (the smallest positive value is "
+            f"{float(finfo.smallest_subnormal):g}). {rescale}"
+        )
+
+
 @contextlib.contextmanager
 def unchanged_on_error(estimator):
-    """Put ``estimator``'s attributes back as they were if the block raises.
+    """Put ``estimator`` back exactly as it was if the block raises.
 
-    For validation that records attributes as it goes (``n_features_in_``,
-    ``classes_``, ...): a failed call then leaves the estimator unchanged.
+    Any exception, KeyboardInterrupt included: a fit that fails or is
+    interrupted before it has produced its weights changes nothing. Every
+    attribute but the constructor's parameters (which fit does not change)
+    is copied first and restored from the copy; arrays that the block may
+    have written into (the weights, which ``weights_`` views) are restored
+    in place, so that views taken before the call stay the estimator's.
     """
-    saved = dict(estimator.__dict__)
+    params = estimator.get_params(deep=False)
+    saved = {key: (value, value if key in params else copy.deepcopy(value))
+             for key, value in estimator.__dict__.items()}
     try:
         yield
-    except Exception:
+    except BaseException:
         estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
+        for key, (original, copied) in saved.items():
+            if isinstance(original, np.ndarray) and original is not copied \
+                    and original.flags.writeable:
+                original[...] = copied
+                copied = original
+            estimator.__dict__[key] = copied
         raise

@@ -108,3 +108,16 @@ def auto_holds_out_small_sets(monkeypatch):
     import skrnn._base
 
     monkeypatch.setattr(skrnn._base, "AUTO_EARLY_STOPPING_MIN_SAMPLES", 0)
+
+
+def _state(est):
+    """Every attribute of ``est``, pickled: equal states are bitwise equal."""
+    import pickle
+
+    return {key: pickle.dumps(value) for key, value in est.__dict__.items()}
+
+
+@pytest.fixture
+def state():
+    """``state(est)``: a bitwise-comparable snapshot of every attribute."""
+    return _state

@@ -2,6 +2,7 @@
 
 import pytest
 from sklearn.utils.estimator_checks import (
+    check_classifiers_multilabel_output_format_predict_proba,
     check_classifiers_train,
     check_regressors_train,
     parametrize_with_checks,
@@ -32,6 +33,7 @@ CONFIGURATIONS = [
                  solver="lbfgs", random_state=0),
     RNNClassifier(cell="lstm", num_layers=2, bidirectional=True, dropout=0.2,
                   hidden_size=8, max_iter=50, random_state=0),
+    RNNClassifier(hidden_size=16, solver="lbfgs", random_state=0),  # saturates its sigmoid
 ]
 
 
@@ -57,3 +59,11 @@ AT_DEFAULTS = [
 def test_every_cell_and_solver_learns_at_its_defaults(Estimator, params):
     check = check_regressors_train if Estimator is RNNRegressor else check_classifiers_train
     check(Estimator.__name__, Estimator(random_state=0, **params))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_saturated_probabilities_stay_inside_zero_and_one(cell):
+    """lbfgs drives a multilabel sigmoid to exactly 0 and 1 in floating point
+    at its defaults, for every cell; predict_proba must stay strictly inside."""
+    check_classifiers_multilabel_output_format_predict_proba(
+        "RNNClassifier", RNNClassifier(cell=cell, solver="lbfgs", random_state=0))
