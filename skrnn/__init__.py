@@ -2,6 +2,13 @@
 
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
-from ._version import __version__
+from . import _version
 
 __all__ = ["RNNClassifier", "RNNRegressor", "__version__"]
+
+
+def __getattr__(name):
+    # skrnn.__version__ is read from its one source when asked, never a copy
+    if name == "__version__":
+        return _version.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

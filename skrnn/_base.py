@@ -5,6 +5,7 @@ Cells and gate layouts live in ``_cells``/``_network``; this module sees only
 """
 
 import math
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -12,7 +13,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._network import RNNNetwork
@@ -166,7 +172,8 @@ PARAMETERS_DOC = """\
         independent across sequences, steps and units, drawn from
         ``random_state`` and a digest of each sequence, so that a sequence's
         masks do not depend on its batch and identical sequences share them.
-        Needs a stochastic solver (sgd, adam).
+        Needs a stochastic solver (sgd, adam). With ``num_layers=1`` there is
+        no such output and fit warns (as PyTorch does).
     weights_init : dict of str to array-like, default=None
         Start the first fit (or every fit without ``warm_start``) from these
         weights instead of random ones: exactly the arrays of ``weights_``,
@@ -490,6 +497,23 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ fit
     def _check_architecture(self):
+        # True is an Integral to Python and to scikit-learn's Interval: refuse
+        # it where a count is meant (hidden_size=True is no network of 1 unit)
+        for key, constraints in self._parameter_constraints.items():
+            value = getattr(self, key, None)
+            counts = any(isinstance(c, Interval) and c.type is Integral for c in constraints)
+            if counts and isinstance(value, (bool, np.bool_)):
+                raise InvalidParameterError(
+                    f"The {key!r} parameter of {type(self).__name__} must be an int, "
+                    f"not a boolean. Got {value!r} instead."
+                )
+        if self.dropout and self.num_layers == 1:
+            warnings.warn(
+                f"dropout={self.dropout} has no effect with num_layers=1: as in "
+                "PyTorch, dropout applies to the outputs of every recurrent layer "
+                "but the last. Use num_layers >= 2, or dropout=0.",
+                UserWarning,
+            )
         if self.bptt_steps is not None and self.bidirectional:
             raise ValueError(
                 f"bptt_steps={self.bptt_steps} (truncated BPTT) needs "

@@ -10,6 +10,7 @@ from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import (
@@ -277,6 +278,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return compute_sample_weight(self.class_weight, Y.astype(int)), None
+        if isinstance(self.class_weight, list):
+            raise ValueError(
+                f"class_weight is a list of {len(self.class_weight)} dict(s), the form "
+                "for multilabel y (one dict per label), but y is "
+                f"{self._label_binarizer.y_type_}: pass one dict {{label: weight}}, "
+                "e.g. {" + ", ".join(f"{c!r}: 1.0" for c in self.classes_[:2].tolist()) + "}."
+            )
         index = Y[..., 0].astype(int) if Y.shape[-1] == 1 else Y.argmax(axis=-1)
         if Y.ndim == 2:
             return compute_class_weight(
@@ -412,7 +420,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         score : float
         """
-        if not self.return_sequences:
+        check_is_fitted(self)
+        if not self._net.return_sequences:  # as fitted, whatever the parameter is now
             return super().score(X, y, sample_weight)
         return self._per_step_score(X, y, sample_weight)
 

@@ -226,6 +226,11 @@ class RNNNetwork:
             if hasattr(value, "detach"):  # a torch tensor
                 value = value.detach().cpu().numpy()
             value = np.asarray(value)
+            if value.dtype.kind not in "iuf":
+                raise TypeError(
+                    f"weights_init[{name!r}] holds {value.dtype} values; expected real "
+                    "numbers (a float array, or a torch tensor)."
+                )
             if value.shape != view.shape:
                 raise ValueError(
                     f"weights_init[{name!r}] has shape {value.shape}, expected "

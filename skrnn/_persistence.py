@@ -2,7 +2,7 @@
 
 import warnings
 
-from ._version import __version__
+from . import _version
 from .exceptions import InconsistentVersionWarning
 
 
@@ -13,17 +13,18 @@ class VersionedStateMixin:
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state["_skrnn_version"] = __version__
+        state["_skrnn_version"] = _version.__version__  # read now, not at import
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         saved = state.pop("_skrnn_version", None)
-        if saved != __version__:
+        current = _version.__version__
+        if saved != current:
             warnings.warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
-                    current_version=__version__,
+                    current_version=current,
                     original_version=saved,
                 ),
                 stacklevel=2,

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     ATTRIBUTES_FEATURES_DOC,
@@ -166,7 +167,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         -------
         score : float
         """
-        if not self.return_sequences:
+        check_is_fitted(self)
+        if not self._net.return_sequences:  # as fitted, whatever the parameter is now
             return super().score(X, y, sample_weight)
         return self._per_step_score(X, y, sample_weight)
 

@@ -37,6 +37,8 @@ def _is_sequence_list(X):
     A list of equal-length lists of numbers stays a 2-D table, as everywhere
     in scikit-learn.
     """
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        X = list(X)  # an object array of sequences is a list of them
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     if any(hasattr(x, "shape") for x in X):
@@ -94,6 +96,66 @@ def _lengths_from_nan_padding(X, name):
     return None if (lengths == T).all() else lengths
 
 
+#: dtype kinds that are not numbers, refused by name (not cast to float)
+_NOT_NUMBERS = {"b": "boolean", "M": "datetime", "m": "timedelta", "U": "string",
+                "S": "bytes", "V": "structured (record)"}
+_REAL_SCALARS = (int, float, np.integer, np.floating)
+
+
+def _refuse_non_numbers(X, name):
+    """TypeError for X that holds something other than real numbers.
+
+    Booleans, dates, durations, strings, bytes and records are refused by
+    kind, and an object array (or object column) element by element: only
+    ints and floats (NaN included) pass, so that numeric strings, Decimal or
+    Fraction objects are not cast to float without a word. Complex numbers
+    are left to scikit-learn's check (a ValueError).
+    """
+    columns = getattr(X, "dtypes", None)
+    if columns is not None and not hasattr(columns, "kind"):  # a DataFrame
+        kinds = [(col, dt) for col, dt in zip(X.columns, columns)]
+    else:
+        kinds = [(None, X.dtype)]
+    for col, dtype in kinds:
+        where = "" if col is None else f" in column {col!r}"
+        kind = getattr(dtype, "kind", "O")
+        if kind in _NOT_NUMBERS:
+            raise TypeError(
+                f"{name} expects real numbers in X, got {_NOT_NUMBERS[kind]} values"
+                f"{where} (dtype {dtype}). Convert them to numbers first."
+            )
+        if kind == "O":
+            values = np.asarray(X if col is None else X[col], dtype=object).ravel()
+            for value in values:
+                if not isinstance(value, _REAL_SCALARS) or isinstance(
+                        value, (bool, np.bool_)):
+                    raise TypeError(
+                        f"{name} expects real numbers in X, got {value!r} of type "
+                        f"{type(value).__name__}{where} (object dtype): each "
+                        "argument must be an int or a float, not a string or another "
+                        "kind of number or object. Convert X to floats first, e.g. "
+                        "np.asarray(X, dtype=float)."
+                    )
+
+
+def _refuse_overflow(estimator, X, name):
+    """ValueError for float64 X with values a float32 model cannot hold (they
+    would become infinite in its dtype and predict NaN)."""
+    params = getattr(estimator, "_params", None)
+    if params is None or params.dtype != np.float32 or X.dtype != np.float64:
+        return
+    largest = float(np.finfo(np.float32).max)
+    bad = _first_where(X, lambda chunk: np.abs(chunk) > largest)
+    if bad is not None:
+        i, t, f = bad
+        raise ValueError(
+            f"{name}: X holds {X[i, t, f]:g} in sequence {i} at time step {t} "
+            f"(feature {f}), beyond the float32 range (+-{largest:.4g}) of this "
+            "model, which was fitted on float32 data: it would become infinite. "
+            "Rescale X as the training data was, or fit on float64 data."
+        )
+
+
 def check_X(estimator, X, *, reset):
     """Validate X; return ``(X, lengths)``, X a 3-D float array ``(n, T, F)``.
 
@@ -110,17 +172,21 @@ def check_X(estimator, X, *, reset):
             f"{name} does not accept sparse input (got a {type(X).__name__}): pass "
             "a dense array of shape (n_samples, n_timesteps[, n_features])."
         )
+    if isinstance(X, memoryview):
+        X = np.asarray(X)
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise ValueError(f"{name} received an empty list: no sequences to read.")
     if _is_sequence_list(X):
-        X, _ = to_padded_array(X)
+        X, _ = to_padded_array(list(X))
     elif not hasattr(X, "shape"):  # lists and other array-likes
         X = np.asarray(X)
+    if hasattr(X, "columns") and X.shape[1] == 0:  # pandas cannot make it an array
+        X = np.empty(X.shape)
+    if len(X.shape) in (2, 3):
+        _refuse_non_numbers(X, name)
     ndim = len(X.shape)
 
     if ndim == 3:
-        if X.dtype.kind == "b":
-            raise TypeError(f"{name} expects real-valued X, got a boolean array.")
         bad = _first_where(X, np.isinf) if X.dtype.kind == "f" else None
         if bad is not None:
             i, t, f = bad
@@ -153,6 +219,8 @@ def check_X(estimator, X, *, reset):
                 f"X has {F} features per time step, but {name} was fitted with "
                 f"{estimator.n_features_in_} features per time step."
             )
+        if not reset:
+            _refuse_overflow(estimator, X, name)
         lengths = _lengths_from_nan_padding(X, name)
         if lengths is not None:
             X = np.where(np.isnan(X), 0, X)  # padding values are never read
@@ -167,6 +235,7 @@ def check_X(estimator, X, *, reset):
     if not reset and not estimator._univariate_columns:
         # fitted on 3-D data: 2-D X is univariate sequences of any length
         X = check_array(X, dtype=FLOATS, input_name="X", estimator=estimator)
+        _refuse_overflow(estimator, X[:, :, None], name)
         if estimator.n_features_in_ != 1:
             raise ValueError(
                 f"X is 2-D, which {name} reads as univariate sequences "
@@ -180,6 +249,8 @@ def check_X(estimator, X, *, reset):
     X = validate_data(estimator, X, reset=reset, dtype=FLOATS)
     if reset:
         estimator._univariate_columns = True
+    else:
+        _refuse_overflow(estimator, X[:, :, None], name)
     return np.ascontiguousarray(X[:, :, None]), None
 
 
@@ -254,6 +325,13 @@ def check_y_classification(estimator, y, n_samples, n_timesteps=None, lengths=No
     if n_timesteps is not None and lengths is not None:
         return _valid_step_labels(y, n_samples, n_timesteps, lengths)
     y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
+    if y.dtype == object:
+        missing = next((i for i, v in enumerate(y.ravel()) if v is None), None)
+        if missing is not None:
+            raise ValueError(
+                f"y contains None (element {missing} of y, read row by row): every "
+                "sequence (or step) needs a label; remove the unlabelled ones."
+            )
     if n_timesteps is None:
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

@@ -13,6 +13,8 @@ at s + 1 .. s + horizon, so that the last row carries the covariates of every
 period being forecast. A target value after t is never in the window.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -32,10 +34,12 @@ def regularize(data, *, fill=None, freq=None, what="y"):
     """``data`` (Series or DataFrame) on a regular index, checked.
 
     Returns ``(data, freq)`` where ``freq`` is a pandas offset (datetime),
-    the PeriodIndex's frequency, or the integer step (RangeIndex). Missing
-    periods are an error unless ``fill`` names how to fill them
-    (``FILL_METHODS``; ``fill`` also fills NaN values); ``freq`` overrides
-    the inferred frequency of a DatetimeIndex.
+    the PeriodIndex's frequency, or the integer step (integer index).
+    Missing periods are an error unless ``fill`` names how to fill them
+    (``FILL_METHODS``; ``fill`` also fills NaN values); ``freq`` is the
+    frequency to hold the index to instead of the inferred one (see
+    ``infer_frequency``): an offset or alias for a DatetimeIndex, the
+    PeriodIndex's own frequency, an integer step for an integer index.
     """
     if not isinstance(data, (pd.Series, pd.DataFrame)):
         raise TypeError(
@@ -45,8 +49,58 @@ def regularize(data, *, fill=None, freq=None, what="y"):
     if fill is not None and fill not in FILL_METHODS:
         raise ValueError(f"fill must be None or one of {FILL_METHODS}, got {fill!r}.")
     index = data.index
+    check_labels(index, what)
+    offset = _frequency(index, freq, what)
+    full = grid(index, offset)
+    if len(full) != len(index) or not full.equals(pd.Index(index)):
+        off_grid = index.difference(full)
+        if len(off_grid):
+            raise ValueError(_off_grid_message(index, off_grid, offset, what))
+        if fill is None:
+            missing = full.difference(index)
+            raise ValueError(
+                f"{what}'s index has gaps: {len(missing)} period(s) missing at "
+                f"{describe_freq(offset, isinstance(index, pd.PeriodIndex))}, the first "
+                f"{_show(missing[0])}. Pass fill= (one of {FILL_METHODS}) to fill them"
+                + (", or freq=pd.offsets.CustomBusinessDay(holidays=[...]) if they "
+                   "are holidays." if isinstance(offset, pd.offsets.BusinessDay) else ".")
+            )
+        data = data.reindex(full)
+    else:
+        data = data.set_axis(full)  # the same labels, with the frequency set
+    if fill is not None:
+        data = _fill(data, fill)
+    return data, offset
+
+
+def index_kind(index):
+    """What kind of time index ``index`` is, in words; None if unsupported."""
+    if isinstance(index, pd.DatetimeIndex):
+        return "DatetimeIndex"
+    if isinstance(index, pd.PeriodIndex):
+        return "PeriodIndex"
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return "integer index"
+    return None
+
+
+def check_labels(index, what):
+    """Refuse an index of an unsupported type, empty, with NaT, duplicated
+    or unsorted labels (in this order: "unsorted" means nothing for text)."""
+    if index_kind(index) is None:
+        raise TypeError(
+            f"{what} must be indexed by a DatetimeIndex, PeriodIndex or integer "
+            f"(Range)Index, got {type(index).__name__} of dtype {index.dtype}. "
+            f"Convert labels that are dates with {what}.index = "
+            f"pd.to_datetime({what}.index)."
+        )
     if len(index) == 0:
         raise ValueError(f"{what} is empty.")
+    if index.hasnans:
+        raise ValueError(
+            f"{what}'s index has a missing label (NaT) at position "
+            f"{int(np.flatnonzero(index.isna())[0])}; drop or fix it first."
+        )
     dup = index.duplicated()
     if dup.any():
         first = index[dup][0]
@@ -61,63 +115,138 @@ def regularize(data, *, fill=None, freq=None, what="y"):
             f"{what}'s index is not sorted in increasing order: {_show(index[pos + 1])} "
             f"comes after {_show(index[pos])}. Sort it with {what}.sort_index()."
         )
-    if isinstance(index, pd.DatetimeIndex):
-        offset = pd.tseries.frequencies.to_offset(freq) if freq is not None else (
-            index.freq if index.freq is not None else (
-                pd.tseries.frequencies.to_offset(pd.infer_freq(index))
-                if len(index) >= 3 and pd.infer_freq(index) is not None else None))
-        if offset is None and len(index) >= 2:
-            # the commonest step, if every label is on its grid (gaps are
-            # then reported as such below)
-            step = pd.tseries.frequencies.to_offset(
-                pd.Series(index[1:] - index[:-1]).mode()[0])
-            grid = pd.date_range(index[0], index[-1], freq=step)
-            offset = step if index.isin(grid).all() else None
-        if offset is None:
-            raise ValueError(
-                f"{what}'s DatetimeIndex has no frequency pandas can infer: periods "
-                f"are missing or irregular (from {_show(index[0])} to "
-                f"{_show(index[-1])}, {len(index)} labels). Pass fill= (one of "
-                f"{FILL_METHODS}) and freq= (e.g. 'D', 'MS') to fill the gaps."
-            )
-        full = pd.date_range(index[0], index[-1], freq=offset, name=index.name)
-    elif isinstance(index, pd.PeriodIndex):
-        offset = index.freq
-        full = pd.period_range(index[0], index[-1], freq=offset, name=index.name)
-    elif pd.api.types.is_integer_dtype(index.dtype):
-        # a RangeIndex's step; else the largest step all differences share,
-        # so that missing labels show up as gaps below
-        steps = np.diff(index.to_numpy())
-        offset = index.step if isinstance(index, pd.RangeIndex) else (
-            int(np.gcd.reduce(steps)) if len(steps) else 1)
-        full = pd.RangeIndex(int(index[0]), int(index[-1]) + offset, offset, name=index.name)
-    else:
-        raise TypeError(
-            f"{what} must be indexed by a DatetimeIndex, PeriodIndex or integer "
-            f"(Range)Index, got {type(index).__name__} of dtype {index.dtype}."
+
+
+def _frequency(index, freq, what):
+    """The frequency to hold ``index`` to: ``freq`` checked against the
+    index's kind, else the inferred one."""
+    kind = index_kind(index)
+    if freq is not None:
+        return as_frequency(freq, index, what)
+    offset = infer_frequency(index)
+    if offset is None:
+        raise ValueError(
+            f"{what}'s {kind} has no frequency pandas can infer: periods "
+            f"are missing or irregular (from {_show(index[0])} to "
+            f"{_show(index[-1])}, {len(index)} labels). Pass fill= (one of "
+            f"{FILL_METHODS}) and freq= (e.g. 'D', 'B', 'MS') to fill the gaps."
         )
-    if len(full) != len(index) or not full.equals(pd.Index(index)):
-        missing = full.difference(index)
-        if fill is None:
+    return offset
+
+
+def as_frequency(freq, index, what="y"):
+    """``freq`` as the frequency of an index of ``index``'s kind: a pandas
+    offset (DatetimeIndex), the PeriodIndex's frequency (which it must be),
+    an integer step >= 1 (integer index); a clear error otherwise."""
+    kind = index_kind(index)
+    is_int = isinstance(freq, (numbers.Integral, np.integer)) and not isinstance(
+        freq, (bool, np.bool_))
+    if kind == "integer index":
+        if not is_int or freq < 1:
             raise ValueError(
-                f"{what}'s index has gaps: {len(missing)} period(s) missing at "
-                f"frequency {_freq_name(offset)}, the first {_show(missing[0])}. "
-                f"Pass fill= (one of {FILL_METHODS}) to fill them."
-                if len(missing) else
-                f"{what}'s index does not follow its frequency {_freq_name(offset)} "
-                f"(e.g. {_show(index.difference(full)[0])} is off the grid)."
+                f"{what} has an integer index, whose frequency is a step: freq must "
+                f"be an integer >= 1 (or None, to infer it), got {freq!r}."
             )
-        if len(index.difference(full)):
-            raise ValueError(
-                f"{what}'s index has labels off the grid of frequency "
-                f"{_freq_name(offset)}, e.g. {_show(index.difference(full)[0])}."
-            )
-        data = data.reindex(full)
-    else:
-        data = data.set_axis(full)  # the same labels, with the frequency set
-    if fill is not None:
-        data = _fill(data, fill)
-    return data, offset
+        return int(freq)
+    if is_int or isinstance(freq, (bool, np.bool_)):
+        raise ValueError(
+            f"freq={freq!r} is an integer step, for an integer index; {what} has a "
+            f"{kind}: pass a pandas frequency such as 'D', 'B' or 'MS'."
+        )
+    try:
+        offset = (pd.PeriodDtype(freq).freq if kind == "PeriodIndex"
+                  else pd.tseries.frequencies.to_offset(freq))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"freq must be a pandas frequency: an alias such as 'D', 'B', 'MS', "
+            f"'h', or an offset such as pd.offsets.CustomBusinessDay(holidays=...); "
+            f"got {freq!r} ({exc})."
+        ) from None
+    if kind == "PeriodIndex" and offset != index.freq:
+        raise ValueError(
+            f"{what}'s PeriodIndex is at frequency {index.freqstr}, but freq="
+            f"{freq_name(offset, True)!r} was given; a PeriodIndex keeps its own frequency."
+        )
+    return offset
+
+
+#: labels per stretch read by ``infer_frequency`` on an index with gaps:
+#: enough that a stretch of business days spans a weekend
+_STRETCH = 8
+_MAX_STRETCHES = 64
+
+
+def infer_frequency(index):
+    """The frequency of a sorted, unique time index; None if none fits.
+
+    The index's own (``freq``; a PeriodIndex's; a RangeIndex's step), else
+    the one pandas infers; with gaps, the first one that pandas infers on a
+    stretch of consecutive labels and on whose grid every label lies (so
+    that business days missing a holiday are business days), else the
+    commonest step, counted in calendar days when it is whole days at one
+    time of day (so that a daily series is daily across a change of
+    daylight-saving time, and named "D" on pandas 2 and 3 alike). An
+    integer index: the largest step all differences share.
+    """
+    kind = index_kind(index)
+    if kind == "PeriodIndex":
+        return index.freq
+    if kind == "integer index":
+        if isinstance(index, pd.RangeIndex):
+            return index.step
+        steps = np.diff(index.to_numpy())
+        return int(np.gcd.reduce(steps)) if len(steps) else 1
+    if index.freq is not None:
+        return index.freq
+    inferred = pd.infer_freq(index) if len(index) >= 3 else None
+    if inferred is not None:
+        return pd.tseries.frequencies.to_offset(inferred)
+    return next((c for c in _candidates(index) if fits(index, c)), None)
+
+
+def _candidates(index):
+    """Frequencies ``index`` may have, most telling first (see ``infer_frequency``)."""
+    starts = range(0, max(len(index) - 2, 0), _STRETCH)[:_MAX_STRETCHES]
+    for start in starts:
+        stretch = index[start : start + _STRETCH]
+        inferred = pd.infer_freq(stretch) if len(stretch) >= 3 else None
+        if inferred is not None:
+            yield pd.tseries.frequencies.to_offset(inferred)
+    if len(index) >= 2:
+        step = pd.Series(index[1:] - index[:-1]).mode()[0]
+        wall = index.tz_localize(None) if index.tz is not None else index
+        days, rest = divmod(step, pd.Timedelta(days=1))
+        if days >= 1 and rest == pd.Timedelta(0) and (wall - wall.normalize()).nunique() == 1:
+            yield pd.offsets.Day(int(days))
+        else:
+            yield pd.tseries.frequencies.to_offset(step)
+
+
+def grid(index, freq):
+    """Every period from ``index[0]`` to ``index[-1]`` at frequency ``freq``
+    (an index of ``index``'s kind, with the frequency set)."""
+    if isinstance(index, pd.DatetimeIndex):
+        return pd.date_range(index[0], index[-1], freq=freq, name=index.name)
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[0], index[-1], freq=freq, name=index.name)
+    return pd.RangeIndex(int(index[0]), int(index[-1]) + freq, freq, name=index.name)
+
+
+def fits(index, freq):
+    """Whether every label of ``index`` lies on the grid of ``freq`` from its
+    first label (a PeriodIndex: whether ``freq`` is its frequency)."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.freq == freq
+    return bool(pd.Index(index).isin(grid(index, freq)).all())
+
+
+def _off_grid_message(index, off_grid, offset, what):
+    own = infer_frequency(index)
+    seen = "" if own is None or own == offset else f" Its labels are at {describe_freq(own)}."
+    return (
+        f"{what}'s index has labels off the grid of {describe_freq(offset)}, "
+        f"e.g. {_show(off_grid[0])}.{seen}"
+    )
 
 
 def _fill(data, fill):
@@ -130,7 +259,19 @@ def _fill(data, fill):
     return data.interpolate(method="linear", limit_direction="both")
 
 
-def _freq_name(offset):
+def describe_freq(freq, period=False):
+    """'frequency D' (``freq_name``), or 'step 2' for an integer index."""
+    if isinstance(freq, numbers.Integral):
+        return f"step {freq}"
+    return f"frequency {freq_name(freq, period)}"
+
+
+def freq_name(offset, period=False):
+    """A frequency as users write it: 'D', 'B', 'MS', or an integer step; a
+    PeriodIndex's (``period``) by its period alias, 'M' or 'Q-DEC' (its
+    offset is called 'ME' or 'QE-DEC' on pandas 3)."""
+    if period:
+        return pd.period_range("2000-01-01", periods=1, freq=offset).freqstr
     return getattr(offset, "freqstr", offset)
 
 
@@ -138,7 +279,9 @@ def future_index(index, steps, freq):
     """The ``steps`` periods after ``index[-1]`` at frequency ``freq``."""
     last = index[-1]
     if isinstance(index, pd.DatetimeIndex):
-        return pd.date_range(last + freq, periods=steps, freq=freq, name=index.name)
+        # from the last label, not ``last + freq``: pandas 2 adds a "D" as 24
+        # hours, which leaves midnight across a daylight-saving change
+        return pd.date_range(last, periods=steps + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(last + 1, periods=steps, freq=freq, name=index.name)
     return pd.RangeIndex(int(last) + freq, int(last) + freq * (steps + 1), freq,
@@ -235,8 +378,14 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
         last row carries the covariates of every forecast period.
     fill : {'ffill', 'bfill', 'interpolate', 'zero'} or None, default=None
         How to fill missing periods (and NaN values); None refuses both.
-    freq : str or pandas offset, default=None
-        The frequency of a DatetimeIndex, when it cannot be inferred (gaps).
+    freq : str, pandas offset, int or None, default=None
+        The frequency of the index, to use instead of the inferred one: for a
+        DatetimeIndex a pandas alias or offset ('D', 'B', 'MS', 'h',
+        ``pd.offsets.CustomBusinessDay(holidays=...)``), for an integer
+        index the step; a PeriodIndex has its own. None infers it: the
+        index's ``freq``, or what pandas infers, or (with gaps) the frequency
+        of its gap-free stretches, e.g. 'B' for business days missing a
+        holiday. Missing periods are those of this frequency.
 
     Returns
     -------
@@ -265,14 +414,7 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     data, _ = regularize(data, fill=fill, freq=freq, what="data")
     frame = numeric_frame(data, "data")
-    targets = frame.columns.tolist() if target is None else (
-        list(target) if isinstance(target, (list, tuple, pd.Index)) else [target])
-    missing = [t for t in targets if t not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"target {missing[0]!r} is not a column of data; columns: "
-            f"{frame.columns.tolist()}."
-        )
+    targets = _targets(target, frame.columns)
     check_finite(frame, "data")
     exog = [c for c in frame.columns if c not in targets]
     n = len(frame)
@@ -286,3 +428,24 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
     if len(targets) == 1:
         Y = Y[:, :, 0] if horizon > 1 else Y[:, 0, 0]
     return X, Y, frame.index[window : window + len(X)]
+
+
+def _targets(target, columns):
+    """The target columns named by ``target`` (None: all), checked."""
+    targets = columns.tolist() if target is None else (
+        list(target) if isinstance(target, (list, tuple, pd.Index, np.ndarray)) else [target])
+    if not targets:
+        raise ValueError(
+            f"target names no column: pass a column label or a non-empty list of "
+            f"them (None: all columns); columns: {columns.tolist()}."
+        )
+    missing = [t for t in targets if t not in columns]
+    if missing:
+        raise ValueError(
+            f"target {missing[0]!r} is not a column of data; columns: "
+            f"{columns.tolist()}."
+        )
+    repeated = pd.Index(targets)[pd.Index(targets).duplicated()]
+    if len(repeated):
+        raise ValueError(f"target names column {repeated[0]!r} more than once: {targets}.")
+    return targets

@@ -7,6 +7,7 @@ data, indexed like it. :func:`backtest` evaluates a forecaster from rolling
 origins.
 """
 
+import datetime
 import math
 import numbers
 
@@ -27,8 +28,14 @@ from ._regressor import RNNRegressor
 from ._windows import (
     _show,
     check_finite,
+    check_labels,
     checked_frame,
+    describe_freq,
+    fits,
     future_index,
+    grid,
+    index_kind,
+    infer_frequency,
     numeric_frame,
     regularize,
     window_arrays,
@@ -99,6 +106,16 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     fill : {'ffill', 'bfill', 'interpolate', 'zero'} or None, default=None
         How to fill missing periods and NaN in ``y`` and ``X``; None refuses
         them with an error.
+    freq : str, pandas offset, int or None, default=None
+        The frequency of ``y``'s index, to use instead of the inferred one:
+        for a DatetimeIndex a pandas alias or offset ('D', 'B', 'MS', 'h',
+        ``pd.offsets.CustomBusinessDay(holidays=...)`` for business days
+        without your holidays), for an integer index the step; a PeriodIndex
+        has its own. It decides which periods are missing (``fill``) and the
+        dates of the forecast. None infers it: the index's ``freq``, or what
+        pandas infers, or (with gaps) the frequency of its gap-free
+        stretches, e.g. 'B' for business days missing a holiday (see
+        :func:`~skrnn.preprocessing.make_windows`).
 
     Attributes
     ----------
@@ -107,7 +124,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     scaler_y_, scaler_exog_ : fitted StandardScaler or None
         The standardisation of ``standardize``.
     freq_ : pandas offset or int
-        The series' frequency (the step, for an integer index).
+        The series' frequency (``freq``, or the inferred one; the step, for
+        an integer index). ``last_window``, ``X`` and ``score``'s ``y`` must
+        be at this frequency.
     target_names_ : list
         The target column(s) (a Series' name).
     exog_names_ : list or None
@@ -155,6 +174,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         standardize=True,
         calibration_size=None,
         fill=None,
+        freq=None,
     ):
         self.estimator = estimator
         self.window = window
@@ -166,6 +186,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         self.standardize = standardize
         self.calibration_size = calibration_size
         self.fill = fill
+        self.freq = freq
 
     # ------------------------------------------------------------ pickling
     _FRAMES = ("last_window_", "last_window_exog_")
@@ -177,8 +198,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         for name in self._FRAMES:
             if state.get(name) is not None:
                 state[name] = _pack_frame(state[name])
-        if "freq_" in state and not isinstance(state["freq_"], numbers.Integral):
-            state["freq_"] = {"freqstr": state["freq_"].freqstr}
+        for name in ("freq", "freq_"):
+            if isinstance(state.get(name), pd.DateOffset):
+                state[name] = _pack_offset(state[name])
         return state
 
     def __setstate__(self, state):
@@ -186,8 +208,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         for name in self._FRAMES:
             if isinstance(state.get(name), dict):
                 state[name] = _unpack_frame(state[name])
-        if isinstance(state.get("freq_"), dict):
-            state["freq_"] = pd.tseries.frequencies.to_offset(state["freq_"]["freqstr"])
+        for name in ("freq", "freq_"):
+            if isinstance(state.get(name), dict):
+                state[name] = _unpack_offset(state[name])
         super().__setstate__(state)
 
     # ------------------------------------------------------------ parameters
@@ -234,6 +257,13 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             raise ValueError(
                 f"estimator must be a regressor with fit and predict, got {self.estimator!r}."
             )
+        if not (self.freq is None or is_int(self.freq, 1) or isinstance(
+                self.freq, (str, pd.DateOffset, datetime.timedelta, np.timedelta64))):
+            raise ValueError(
+                f"freq must be None (infer it), a pandas frequency alias or offset "
+                f"(e.g. 'D', 'B', 'MS') or, for an integer index, a step >= 1; got "
+                f"{self.freq!r}."
+            )
 
     @property
     def _steps_out(self):
@@ -247,20 +277,21 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     # ------------------------------------------------------------------ data
     def _read(self, y, X):
         """Checked training data: (targets frame, exog frame or None, freq)."""
-        frame, freq = checked_frame(y, fill=self.fill, what="y")
-        exog = None if X is None else self._read_exog(X, frame.index, columns=None)
+        frame, freq = checked_frame(y, fill=self.fill, freq=self.freq, what="y")
+        exog = None if X is None else self._read_exog(X, frame.index, freq=freq)
         return frame, exog, freq
 
-    def _read_exog(self, X, index, what="X", columns=None):
-        """X's rows for the periods ``index``, checked (and its ``columns``,
-        unless None)."""
+    def _read_exog(self, X, index, *, freq, what="X", like="y", columns=None):
+        """X's rows for the periods ``index`` (of the series ``like``, at
+        frequency ``freq``), checked (and its ``columns``, unless None)."""
         if not isinstance(X, (pd.Series, pd.DataFrame)):
             raise TypeError(
                 f"{what} must be a pandas Series or DataFrame of exogenous variables "
                 f"indexed like y, got {type(X).__name__}."
             )
+        X, zone = _in_zone_of(X, index, what, like)
         if self.fill is not None:  # fill its own gaps and NaN first
-            X, _ = regularize(X, fill=self.fill, what=what)
+            X, _ = regularize(X, fill=self.fill, freq=freq, what=what)
         frame = numeric_frame(X, what)
         if columns is not None and frame.columns.tolist() != columns:
             raise ValueError(
@@ -274,7 +305,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             raise ValueError(
                 f"{what} lacks exogenous values for {len(missing)} of the "
                 f"{len(index)} periods needed ({_show(index[0])} to "
-                f"{_show(index[-1])}); the first missing is {_show(missing[0])}."
+                f"{_show(index[-1])}); the first missing is {_show(missing[0])}"
+                + (f" ({what}'s index was in time zone {zone}, {like}'s is in "
+                   f"{index.tz}: compared as the same instants)." if zone else ".")
             )
         frame = frame.loc[index]
         check_finite(frame, what)
@@ -309,10 +342,11 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             )
         targets = frame.to_numpy()
         ex = None if exog is None else exog.to_numpy()
-        state = self._fit_arrays(targets, ex)
-        residuals = None
-        if m:
-            residuals = self._calibrate(targets, ex, m)
+        try:
+            state = self._fit_arrays(targets, ex)
+            residuals = self._calibrate(targets, ex, m) if m else None
+        except _NotFinite as err:
+            raise ValueError(_not_finite_message(err, frame, exog)) from None
         # everything checked and computed: now set the fitted state
         (self.estimator_, self.transformer_y_, self.transformer_exog_,
          self.scaler_y_, self.scaler_exog_, self.n_windows_) = state
@@ -340,19 +374,24 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         """Fit on aligned arrays; returns (estimator, ty, tx, sy, sx, n_windows)."""
         # the user's transformation (e.g. log), then the differencing (as
         # skforecast), then standardisation for the network
+        # (each step refuses NaN or infinity it makes: _NotFinite says where)
         ty = self._transformer(self.transformer_y)
-        z = targets if ty is None else np.asarray(ty.fit_transform(targets), dtype=np.float64)
-        for _ in range(self._d):
-            z = np.diff(z, axis=0)
-        sy = StandardScaler().fit(z) if self.standardize else None
+        z = targets if ty is None else _finite(
+            _call(ty.fit_transform, targets), "transformer_y")
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(self._d):
+                z = np.diff(z, axis=0)
+        z = _finite(z, "difference", first_row=self._d)
+        sy = _fit_scaler(z, "scale_y", self.standardize)
         z = _apply(sy, z)
         tx = sx = None
         if exog is not None:
             exog = exog[self._d:]
             tx = self._transformer(self.transformer_exog)
             if tx is not None:
-                exog = np.asarray(tx.fit_transform(exog), dtype=np.float64)
-            sx = StandardScaler().fit(exog) if self.standardize else None
+                exog = _finite(_call(tx.fit_transform, exog), "transformer_exog",
+                               first_row=self._d)
+            sx = _fit_scaler(exog, "scale_exog", self.standardize)
             exog = _apply(sx, exog)
         Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
         est = RNNRegressor() if self.estimator is None else clone(self.estimator)
@@ -406,18 +445,10 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         """Forecasts (B, steps, k) on the original scale from histories
         ``Yh`` (B, window + d, k), covariates ``Eh`` (B, window, e) and
         ``Ef`` (B, future, e)."""
-        est, ty, tx, sy, sx, _ = fitted
+        est, _, _, sy, _, _ = fitted
         B, _, k = Yh.shape
         w = self.window
-        z = _apply(ty, Yh)
-        tails = []
-        for _ in range(self._d):
-            tails.append(z[:, -1])
-            z = np.diff(z, axis=1)
-        z = _apply(sy, z)
-        E = None
-        if Eh is not None:
-            E = _apply(sx, _apply(tx, np.concatenate([Eh, Ef], axis=1)))
+        z, tails, E = self._network_inputs(fitted, Yh, Eh, Ef)
         if self.strategy == "recursive":
             out = np.empty((B, steps, k))
             hist = z
@@ -437,7 +468,28 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         out = _apply(sy, out, inverse=True)
         for level in reversed(range(self._d)):
             out = tails[level][:, None, :] + np.cumsum(out, axis=1)
-        return _apply(ty, out, inverse=True)
+        return _apply(fitted[1], out, inverse=True)
+
+    def _network_inputs(self, fitted, Yh, Eh, Ef):
+        """What the network reads from histories (see ``_forecast``): the
+        standardised differences (B, window, k), the last level of each
+        differencing (to integrate back), the standardised covariates (B,
+        window + future, e) or None; ``_NotFinite`` if a step makes NaN or
+        infinity (a history outside transformer_y's domain, or too large)."""
+        _, ty, tx, sy, sx, _ = fitted
+        z = _finite(_call(_apply, ty, Yh), "transformer_y")
+        tails = []
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(self._d):
+                tails.append(z[:, -1])
+                z = np.diff(z, axis=1)
+        z = _finite(z, "difference", first_row=self._d)
+        z = _finite(_call(_apply, sy, z), "scale_y", first_row=self._d)
+        E = None
+        if Eh is not None:
+            E = _finite(_call(_apply, tx, np.concatenate([Eh, Ef], axis=1)), "transformer_exog")
+            E = _finite(_call(_apply, sx, E), "scale_exog")
+        return z, tails, E
 
     # --------------------------------------------------------------- predict
     def _fitted(self):
@@ -465,12 +517,19 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                 raise ValueError("last_window_exog needs last_window.")
             lw = self.last_window_
             return numeric_frame(lw, "last_window"), self.last_window_exog_
-        frame, _ = checked_frame(last_window, fill=self.fill, what="last_window")
+        frame = self._conform(last_window, "last_window", fill=self.fill)
+        if self._is_series and frame.shape[1] != 1:
+            raise ValueError(
+                f"last_window has {frame.shape[1]} columns {frame.columns.tolist()}; "
+                f"the forecaster was fitted on a Series (one target): pass a Series "
+                f"or a one-column DataFrame."
+            )
         if frame.columns.tolist() != self.target_names_ and not self._is_series:
             raise ValueError(
                 f"last_window has columns {frame.columns.tolist()}; the forecaster "
                 f"was fitted on {self.target_names_}."
             )
+        check_finite(frame, "last_window")
         need = self.window + self._d
         if len(frame) < need:
             raise ValueError(
@@ -486,8 +545,37 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                     "with their values for the periods of last_window."
                 )
             exog = self._read_exog(last_window_exog, frame.index[-self.window:],
-                                   "last_window_exog", self.exog_names_)
+                                   freq=self.freq_, what="last_window_exog",
+                                   like="last_window", columns=self.exog_names_)
         return frame, exog
+
+    def _conform(self, data, what, fill=None):
+        """``data`` (a last window, score's ``y``) as a float64 frame on an
+        index like the training series': the same kind, time zone (an aware
+        one is converted to it) and frequency ``freq_``; else an error naming
+        both."""
+        if not isinstance(data, (pd.Series, pd.DataFrame)):
+            raise TypeError(
+                f"{what} must be a pandas Series or DataFrame indexed by time, got "
+                f"{type(data).__name__}."
+            )
+        check_labels(data.index, what)
+        data, _ = _in_zone_of(data, self.last_window_.index, what, "the training series")
+        if not fits(data.index, self.freq_):
+            own = infer_frequency(data.index)
+            period = isinstance(data.index, pd.PeriodIndex)
+            expected = describe_freq(self.freq_, period)
+            raise ValueError(
+                (f"{what} is at {describe_freq(own, period)}" if own is not None else
+                 f"{what}'s labels follow no regular frequency")
+                + f", but the forecaster was fitted at {expected}: pass observations "
+                f"at {expected}"
+                + ("." if period else
+                   f" ({_show(data.index.difference(grid(data.index, self.freq_))[0])} "
+                   f"is not on its grid).")
+            )
+        data, _ = regularize(data, fill=fill, freq=self.freq_, what=what)
+        return numeric_frame(data, what)
 
     def _point(self, steps, X, last_window, last_window_exog):
         """Forecast (steps, k) and its index."""
@@ -495,7 +583,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         self._check_steps(steps)
         frame, hist_exog = self._start(last_window, last_window_exog)
         index = future_index(frame.index, steps, self.freq_)
-        Eh = Ef = None
+        Eh = Ef = future = None
         if self.exog_names_ is not None:
             if X is None:
                 raise ValueError(
@@ -503,15 +591,22 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                     f"{self.exog_names_}: pass X with their values for the "
                     f"forecast periods ({_show(index[0])} onwards)."
                 )
-            future = steps if self.strategy == "recursive" else self.horizon
-            Ef = self._read_exog(X, future_index(frame.index, future, self.freq_),
-                                 columns=self.exog_names_).to_numpy()[None]
-            Eh = hist_exog.to_numpy()[None]
+            n_future = steps if self.strategy == "recursive" else self.horizon
+            future = self._read_exog(X, future_index(frame.index, n_future, self.freq_),
+                                     freq=self.freq_, columns=self.exog_names_)
+            Ef, Eh = future.to_numpy()[None], hist_exog.to_numpy()[None]
         elif X is not None:
             raise ValueError(
                 "The forecaster was fitted without exogenous variables; X must be None."
             )
-        pred = self._forecast(fitted, frame.to_numpy()[None], Eh, Ef, steps)[0]
+        try:
+            pred = self._forecast(fitted, frame.to_numpy()[None], Eh, Ef, steps)[0]
+        except _NotFinite as err:
+            exog = None if future is None else pd.concat([hist_exog, future])
+            raise ValueError(_not_finite_message(
+                err, frame, exog, what_y="last_window",
+                what_x="X" if err.row is not None and err.row >= self.window
+                else "last_window_exog")) from None
         return pred, index
 
     def predict(self, steps, X=None, last_window=None, last_window_exog=None):
@@ -527,7 +622,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         last_window : pandas Series or DataFrame or None
             Start from these observations (at least ``window +
             differentiation`` periods) instead of the end of the training
-            series: forecast after new data without refitting.
+            series: forecast after new data without refitting. Its index must
+            be of the training series' kind, time zone (an index in another
+            zone is converted) and frequency ``freq_``.
         last_window_exog : pandas Series or DataFrame or None
             The exogenous variables of ``last_window``'s periods.
 
@@ -558,8 +655,13 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             column MultiIndex ``(target, ...)``), indexed like ``predict``.
         """
         check_is_fitted(self, "estimator_")
-        if not (isinstance(coverage, numbers.Real) and 0 < coverage < 1):
-            raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
+        self._check_steps(steps)
+        if isinstance(coverage, (bool, np.bool_)) or not (
+                isinstance(coverage, numbers.Real) and 0 < coverage < 1):
+            raise ValueError(
+                f"coverage must be a number in (0, 1), the probability that the "
+                f"interval holds the truth (e.g. 0.9), got {coverage!r}."
+            )
         res = self.calibration_residuals_
         if res is None:
             raise ValueError(
@@ -607,8 +709,8 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         signature.
         """
         check_is_fitted(self, "estimator_")
-        frame, _ = regularize(y, what="y")
-        frame = numeric_frame(frame, "y")
+        frame = self._conform(y, "y")
+        check_finite(frame, "y")
         past = self.last_window_.index
         gap = _periods_between(past, frame.index[0], self.freq_)
         if gap is None:
@@ -635,6 +737,115 @@ def _periods_between(past, start, freq):
     return step - 1 if rest == 0 else None
 
 
+def _zone(tz):
+    return "timezone-naive" if tz is None else f"in time zone {tz}"
+
+
+def _in_zone_of(data, index, what, like):
+    """``data`` indexed like ``index`` (the periods of ``like``): the same kind
+    of index, and time zone. A zone-aware index in another zone is converted
+    to ``index``'s (the same instants); a naive one against an aware one (or
+    the reverse) is refused. Returns ``(data, its original zone or None)``."""
+    kind, expected = index_kind(data.index), index_kind(index)
+    if kind is None:
+        check_labels(data.index, what)  # the error that lists the index types
+    if kind != expected:
+        def a(k):
+            return f"an {k}" if k[0] in "aeiou" else f"a {k}"
+        raise ValueError(
+            f"{what} is indexed by {a(kind)}, but {like} by {a(expected)}: index "
+            f"{what} by the same kind of labels as {like}."
+        )
+    if kind != "DatetimeIndex" or str(data.index.tz) == str(index.tz):
+        return data, None
+    tz, expected_tz = data.index.tz, index.tz
+    if tz is None or expected_tz is None:
+        fix = (f"{what}.tz_localize('{expected_tz}')" if tz is None
+               else f"{what}.tz_localize(None)")
+        of_like = f"{like}'" if like.endswith("s") else f"{like}'s"
+        raise ValueError(
+            f"The time zones differ: {what}'s index is {_zone(tz)}, but {of_like} index "
+            f"is {_zone(expected_tz)}. Put {what} in that zone first, e.g. {fix}."
+        )
+    return data.tz_convert(expected_tz), str(tz)
+
+
+class _NotFinite(ValueError):
+    """A step of the array-level pipeline made NaN or infinity: which step
+    (``stage``) and where (``row``, ``column`` of its input, or None)."""
+
+    def __init__(self, stage, row=None, column=None):
+        super().__init__(f"{stage} made NaN or infinity")
+        self.stage, self.row, self.column = stage, row, column
+
+
+def _call(f, *args):
+    """``f(*args)`` as float64, without NumPy's floating-point warnings (NaN
+    and infinity it makes are refused by ``_finite``, with a clearer word)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return np.asarray(f(*args), dtype=np.float64)
+
+
+def _finite(A, stage, first_row=0):
+    """``A`` (rows on its next-to-last axis), or ``_NotFinite`` at its first
+    bad value; ``first_row``: the input row of ``A``'s row 0."""
+    bad = ~np.isfinite(A)
+    if bad.any():
+        *_, row, column = np.argwhere(bad)[0]
+        raise _NotFinite(stage, int(row) + first_row, int(column))
+    return A
+
+
+def _fit_scaler(A, stage, standardize=True):
+    """A StandardScaler fitted on ``A`` (None unless ``standardize``);
+    ``_NotFinite`` if the mean or variance of ``A`` overflows float64 (then
+    no squared-error model can fit it, standardised or not)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = StandardScaler().fit(A)
+    if not standardize:
+        if not np.isfinite(scaler.var_).all():
+            raise _NotFinite(stage)
+        return None
+    # an overflowing variance can come back with scale_ 1 (scikit-learn's
+    # guard for constant features): check the variance itself
+    if not all(np.isfinite(a).all() for a in (scaler.mean_, scaler.var_, scaler.scale_)):
+        raise _NotFinite(stage)
+    return scaler
+
+
+def _not_finite_message(err, y, X, what_y="y", what_x="X"):
+    """The user's words for ``_NotFinite`` ``err``, whose rows are those of
+    the frames ``y`` (targets) and ``X`` (covariates)."""
+    on_exog = err.stage.endswith("exog")
+    frame, what = (X, what_x) if on_exog else (y, what_y)
+    largest = float(np.nanmax(np.abs(frame.to_numpy())))
+    rescale = f"Rescale {what} first"
+    if np.isfinite(largest) and largest > 0:
+        rescale += f" (e.g. divide it by {10.0 ** math.floor(math.log10(largest)):.0e})"
+    if err.stage.startswith("transformer"):
+        label, column = frame.index[err.row], frame.columns[err.column]
+        of_column = f" (column {column!r})" if frame.shape[1] > 1 else ""
+        return (
+            f"{err.stage} maps {what}'s value {float(frame.iat[err.row, err.column])!r} "
+            f"at {_show(label)}{of_column} to NaN or infinity: {what} must lie in the "
+            f"transformation's domain (a log needs values > 0)."
+        )
+    if err.stage == "difference":
+        label = frame.index[min(err.row, len(frame) - 1)]
+        return (
+            f"{what}'s differences overflow float64 at {_show(label)}: its values "
+            f"reach {largest:.3g} in absolute value. {rescale}, or pass transformer_y."
+        )
+    where = ("their mean or variance overflows" if err.row is None else
+             f"the standardised value at {_show(frame.index[min(err.row, len(frame) - 1)])} "
+             f"overflows")
+    return (
+        f"{what}'s values are too large for float64 arithmetic: {where} (the "
+        f"largest absolute value is {largest:.3g}). {rescale}, or pass "
+        f"transformer_{'exog' if on_exog else 'y'}."
+    )
+
+
 def _apply(transformer, A, inverse=False):
     """A fitted transformer (or None: identity) on the last axis of A."""
     if transformer is None:
@@ -647,12 +858,17 @@ def _pack_frame(obj):
     """A Series/DataFrame on a regular index as plain values (see _unpack_frame)."""
     idx = obj.index
     if isinstance(idx, pd.DatetimeIndex):
+        # the instants (UTC), the zone, and the frequency, set again after
+        # conversion: a daily index across a daylight-saving change is daily
+        # in local time only
         index = {"kind": "datetime", "values": idx.asi8, "unit": idx.unit,
-                 "tz": None if idx.tz is None else str(idx.tz), "freq": idx.freqstr}
+                 "tz": None if idx.tz is None else str(idx.tz),
+                 "freq": None if idx.freq is None else _pack_offset(idx.freq)}
     elif isinstance(idx, pd.PeriodIndex):
         index = {"kind": "period", "values": idx.asi8, "freq": idx.freqstr}
     else:
-        index = {"kind": "range", "values": np.asarray(idx, dtype=np.int64)}
+        index = {"kind": "range", "values": np.asarray(idx, dtype=np.int64),
+                 "step": idx.step if isinstance(idx, pd.RangeIndex) else None}
     index["name"] = idx.name
     series = isinstance(obj, pd.Series)
     return {"series": series, "name": obj.name if series else None,
@@ -664,18 +880,79 @@ def _unpack_frame(packed):
     ix = packed["index"]
     if ix["kind"] == "datetime":
         index = pd.DatetimeIndex(ix["values"].astype(f"datetime64[{ix['unit']}]"),
-                                 freq=ix["freq"], name=ix["name"])
+                                 name=ix["name"])
         if ix["tz"] is not None:
             index = index.tz_localize("UTC").tz_convert(ix["tz"])
+        if ix["freq"] is not None:
+            index = pd.DatetimeIndex(index, freq=_unpack_offset(ix["freq"]))
     elif ix["kind"] == "period":
         index = pd.PeriodIndex.from_ordinals(ix["values"], freq=ix["freq"], name=ix["name"])
     else:
         v = ix["values"]
-        step = int(v[1] - v[0]) if len(v) > 1 else 1
+        step = ix.get("step") or (int(v[1] - v[0]) if len(v) > 1 else 1)
         index = pd.RangeIndex(int(v[0]), int(v[-1]) + step, step, name=ix["name"])
     if packed["series"]:
         return pd.Series(packed["values"], index=index, name=packed["name"])
     return pd.DataFrame(packed["values"], index=index, columns=packed["columns"])
+
+
+def _pack_offset(offset):
+    """A pandas offset as plain values, so that skops trusts it: its alias when
+    that names it exactly ('D', 'B', 'W-SUN'), else its class in
+    ``pd.offsets`` and parameters (a CustomBusinessDay's holidays and
+    weekmask, a BusinessHour's opening hours). An offset with parameters of
+    other types is kept as it is (pickle saves it; skops then lists it)."""
+    try:
+        if pd.tseries.frequencies.to_offset(offset.freqstr) == offset:
+            return {"freqstr": offset.freqstr}
+    except (ValueError, TypeError):
+        pass
+    try:
+        kwds = {key: _pack_value(value) for key, value in offset.kwds.items()
+                if key != "calendar"}  # a CustomBusinessDay's, from its holidays
+    except TypeError:
+        return offset
+    packed = {"offset": type(offset).__name__, "n": int(offset.n),
+              "normalize": bool(offset.normalize), "kwds": kwds}
+    return packed if _unpack_offset(packed) == offset else offset
+
+
+def _pack_value(value):
+    if value is None or isinstance(value, (bool, numbers.Integral, float, str)):
+        return value
+    if isinstance(value, datetime.timedelta):
+        return {"microseconds": int(pd.Timedelta(value) // pd.Timedelta(microseconds=1))}
+    items = list(value) if isinstance(value, (tuple, list)) else None
+    if items is not None and all(isinstance(v, datetime.time) for v in items):
+        return {"times": [v.isoformat() for v in items]}
+    if items is not None and all(isinstance(v, np.datetime64) for v in items):
+        return {"days": np.asarray(items, dtype="datetime64[D]").astype(np.int64)}
+    raise TypeError(f"cannot store {value!r} as plain values")
+
+
+def _unpack_value(value):
+    if not isinstance(value, dict):
+        return value
+    if "microseconds" in value:
+        return datetime.timedelta(microseconds=value["microseconds"])
+    if "times" in value:
+        return tuple(datetime.time.fromisoformat(v) for v in value["times"])
+    return tuple(np.asarray(value["days"], dtype=np.int64).astype("datetime64[D]"))
+
+
+def _unpack_offset(packed):
+    """The offset ``_pack_offset`` stored (an alias: older pickles)."""
+    if isinstance(packed, str):
+        return pd.tseries.frequencies.to_offset(packed)
+    if not isinstance(packed, dict):
+        return packed
+    if "freqstr" in packed:
+        return pd.tseries.frequencies.to_offset(packed["freqstr"])
+    cls = getattr(pd.offsets, packed["offset"], None)
+    if not (isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset)):
+        raise ValueError(f"{packed['offset']!r} is not a pandas offset.")
+    kwds = {key: _unpack_value(value) for key, value in packed["kwds"].items()}
+    return cls(n=packed["n"], normalize=packed["normalize"], **kwds)
 
 
 def _conformal_rank(n, coverage):
@@ -707,7 +984,7 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
     refit : bool or int, default=True
         True: refit on each fold's data; False: fit once on the first fold,
         then forecast later folds from their data (``last_window``) with the
-        same model; an integer k: refit every k folds.
+        same model; an integer k >= 1: refit every k folds.
     X : pandas Series or DataFrame or None
         Exogenous variables for every period of ``y``.
 
@@ -721,17 +998,25 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
         ``end``, ``n_steps``, ``MAE``, ``RMSE``, ``MAPE`` (a fraction, as
         scikit-learn's ``mean_absolute_percentage_error``).
     """
-    y, _ = regularize(y, fill=getattr(forecaster, "fill", None), what="y")
+    for name, value in (("initial", initial), ("steps", steps)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+                or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    if isinstance(refit, (bool, np.bool_)):
+        every = 1 if refit else 0
+    elif isinstance(refit, numbers.Integral) and refit >= 1:
+        every = int(refit)
+    else:
+        raise ValueError(
+            f"refit must be True, False or an integer >= 1 (refit every that many "
+            f"folds), got {refit!r}."
+        )
+    y, _ = regularize(y, fill=getattr(forecaster, "fill", None),
+                      freq=getattr(forecaster, "freq", None), what="y")
     frame = numeric_frame(y, "y")
     n = len(frame)
-    for name, value in (("initial", initial), ("steps", steps)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     if initial >= n:
         raise ValueError(f"initial={initial} leaves no period of y ({n}) to forecast.")
-    every = 1 if refit is True else (0 if refit is False else refit)
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 0:
-        raise ValueError(f"refit must be True, False or an integer >= 1, got {refit!r}.")
     as_series = isinstance(y, pd.Series)
     rows, metrics, model = [], [], None
     for fold, start in enumerate(range(initial, n, steps)):

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_container_adapter
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._patching import patch
@@ -16,11 +17,83 @@ from ._validation import (
     FLOATS, _is_sequence_list, check_X, unchanged_on_error, valid_steps,
 )
 from ._windows import make_windows
+from .utils import to_padded_array
 
 __all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class _SequenceOutputMixin:
+    """``set_output`` for transformers whose output is seldom a table.
+
+    scikit-learn's ``TransformerMixin`` wraps the output of ``transform`` and
+    ``fit_transform`` in the container that ``set_output(transform=...)`` or
+    ``sklearn.set_config(transform_output=...)`` asks for ("pandas",
+    "polars"). A 3-D array or a list of sequences fits in no DataFrame, so
+    the classes built on this mixin leave that automatic wrapping off
+    (``auto_wrap_output_keys=None``, the default this mixin gives them and
+    their subclasses) and call ``_to_container`` on their result instead: it
+    wraps the output only when ``_output_is_table`` says it is a table whose
+    columns ``get_feature_names_out`` names, through scikit-learn's own
+    container adapters, and returns anything else as it is.
+    """
+
+    def __init_subclass__(cls, auto_wrap_output_keys=None, **kwargs):
+        super().__init_subclass__(auto_wrap_output_keys=auto_wrap_output_keys, **kwargs)
+
+    def set_output(self, *, transform=None):
+        """Set the container of tables that ``transform`` returns.
+
+        Only a table (see the class docstring) is put in the container; 3-D
+        arrays and lists of sequences are returned as they are, whatever the
+        setting, as they are under ``sklearn.set_config(transform_output=...)``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Container of table output from ``transform`` and
+            ``fit_transform``: "default" an ndarray, "pandas" or "polars" a
+            DataFrame of that library; None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator instance
+            The transformer.
+        """
+        if transform is None:
+            return self
+        supported = sorted(ADAPTERS_MANAGER.supported_outputs)
+        if not isinstance(transform, str) or transform not in supported:
+            raise ValueError(
+                f"{type(self).__name__}.set_output: transform must be one of "
+                f"{supported} or None, got {transform!r}."
+            )
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    def _output_adapter(self):
+        """The adapter of the configured container, None for "default".
+
+        Looked up before any work, so that an unknown configuration fails
+        before X is touched.
+        """
+        return _get_container_adapter("transform", self)
+
+    def _output_is_table(self, X_out):
+        return False
+
+    def _to_container(self, X_out, X, adapter):
+        """``X_out`` in the configured container if it is a table (rows
+        indexed as X's, for a DataFrame X), else unchanged."""
+        if adapter is None or not self._output_is_table(X_out):
+            return X_out
+        return adapter.create_container(X_out, X, columns=self.get_feature_names_out)
+
+
+class SequenceScaler(
+    _SequenceOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Standardise each feature over all valid time steps of all sequences.
 
     Every time step of every sequence counts as one sample: the mean and the
@@ -31,19 +104,41 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     :class:`~sklearn.pipeline.Pipeline`, on the same X.
 
     X is accepted in every form the skrnn estimators accept, and ``transform``
-    and ``inverse_transform`` return the same form:
+    and ``inverse_transform`` return the same form, of the same shape:
 
-    * a 3-D array ``(n_samples, n_timesteps, n_features)``, possibly padded at
-      the end with NaN (whole time steps, tslearn's convention): a 3-D array
-      with the same padding;
-    * a list of sequences, arrays ``(T_i, n_features)`` or ``(T_i,)`` (or
-      ragged nested lists): a list of arrays of the same lengths and shapes;
+    * a 3-D array ``(n_samples, n_timesteps, n_features)``: a 3-D array;
+    * a list (or tuple) of sequences, arrays ``(T_i, n_features)`` or
+      ``(T_i,)`` (or ragged nested lists): a list (tuple) of arrays of the
+      same shapes, sequence by sequence;
     * a 2-D array ``(n_samples, n_timesteps)``, univariate sequences: one
-      feature, scaled over all entries; a 2-D array. As in
-      :class:`~sklearn.preprocessing.StandardScaler`, NaN anywhere in 2-D X
-      is a missing value: left out of the statistics and NaN in the output
-      (so trailing NaN act as padding). In 3-D X and lists NaN is accepted
-      only as padding, as in the estimators.
+      feature, scaled over all entries; a 2-D array (or a DataFrame, see
+      below).
+
+    A NaN is never scaled: it stays NaN, in its place in the output, and it
+    counts in no statistic. Which NaN are accepted depends on the form:
+
+    * in 3-D X and in each sequence of a list, NaN is padding, as in the
+      estimators: whole time steps (every feature NaN) after the sequence's
+      last valid step (tslearn's convention). A sequence of a list keeps its
+      NaN steps, so that its output has its shape, and an estimator after
+      the scaler reads them as padding again. NaN anywhere else (before the
+      last valid step, or in only some features of a step) and a sequence
+      with no valid step are a ValueError.
+    * in 2-D X, as in :class:`~sklearn.preprocessing.StandardScaler`, NaN
+      anywhere is a missing value (so trailing NaN act as padding); only X
+      that is NaN everywhere is a ValueError.
+
+    Under ``sklearn.set_config(transform_output="pandas")`` (or "polars"),
+    or after ``set_output(transform="pandas")``, ``transform`` and
+    ``fit_transform`` return a DataFrame only for a table: 2-D X after a fit
+    on 2-D X, with the columns of ``get_feature_names_out()`` (and the index
+    of a pandas X), as :class:`~sklearn.preprocessing.StandardScaler` does.
+    3-D arrays and lists of sequences come back as arrays and lists whatever
+    the setting, and so does 2-D X after a fit on 3-D X (univariate
+    sequences of any length, not the columns seen in fit), so the scaler
+    works in a :class:`~sklearn.pipeline.Pipeline` under every setting.
+    ``inverse_transform`` always returns arrays and lists, as in
+    scikit-learn.
 
     float32 X (every sequence float32, for a list) gives float32 output;
     anything else numeric gives float64. The statistics are computed in
@@ -122,9 +217,10 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Validate X; return ``(A, valid, restore)``.
 
         ``A`` is a float ndarray, 3-D ``(n, T, F)`` or 2-D ``(n, T)`` (one
-        feature), that may be scaled in place; ``valid`` is a boolean mask of
-        A's valid entries (None: all valid), along its first two axes for 3-D
-        A; ``restore(A)`` gives the output in the form of X.
+        feature), that may be scaled in place, NaN where X is NaN or padded;
+        ``valid`` is a boolean mask of A's valid entries (None: all valid),
+        along its first two axes for 3-D A; ``restore(A)`` gives the output
+        in the form and shape of X.
         """
         if not sp.issparse(X) and not _is_sequence_list(X) and not (
             isinstance(X, (list, tuple)) and len(X) == 0
@@ -135,21 +231,21 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 return self._read_2d(X, reset=reset, copy=copy), None, _identity
 
         if _is_sequence_list(X):  # sequences, each (T_i, F) or (T_i,)
-            A, lengths = check_X(self, X, reset=reset)  # float64, zero-padded
-            kinds = [np.asarray(x) for x in X]
-            lengths = lengths if lengths is not None else np.full(len(A), A.shape[1])
-            all32 = all(a.dtype == np.float32 for a in kinds)
-            A = A.astype(np.float32 if all32 else np.float64, copy=False)
-            ndims = [a.ndim for a in kinds]
+            # NaN after each sequence (float32 iff every sequence is), a new
+            # array; its valid steps end at each sequence's last non-NaN step,
+            # but each sequence is given back with all its T_i steps.
+            A, shapes_lengths = to_padded_array(X)
+            _, lengths = check_X(self, A, reset=reset)
+            ndims = [np.ndim(x) for x in X]
             container = tuple if isinstance(X, tuple) else list
 
             def restore(Z):
                 return container(
-                    Z[i, :L, 0] if ndim == 1 else Z[i, :L]
-                    for i, (L, ndim) in enumerate(zip(lengths, ndims))
+                    Z[i, :T, 0] if ndim == 1 else Z[i, :T]
+                    for i, (T, ndim) in enumerate(zip(shapes_lengths, ndims))
                 )
 
-            valid = valid_steps(lengths, *A.shape[:2])
+            valid = None if lengths is None else valid_steps(lengths, *A.shape[:2])
             return A, valid, restore
 
         # 3-D array (check_X refuses anything else with the estimators' errors)
@@ -253,11 +349,14 @@ or (T_i,)
 
         Returns
         -------
-        X_tr : ndarray or list of ndarray
-            Same shape, padding and form as X: a 3-D or 2-D array, or a list
-            of arrays of the same lengths.
+        X_tr : ndarray, list of ndarray, or DataFrame
+            Same shape, NaN and form as X: a 3-D or 2-D array, or a list of
+            arrays of the same shapes; a DataFrame instead of the 2-D array
+            of a scaler fitted on 2-D X when the output is set to "pandas" or
+            "polars" (see the class docstring).
         """
-        return self._apply(X, copy, inverse=False)
+        adapter = self._output_adapter()
+        return self._to_container(self._apply(X, copy, inverse=False), X, adapter)
 
     def inverse_transform(self, X, copy=None):
         """Undo ``transform``: scale back to the original units.
@@ -296,8 +395,12 @@ or (T_i,)
                 A -= mean.astype(A.dtype)
             if scale is not None:
                 A /= scale.astype(A.dtype)
-        # NaN padding stays NaN; a list's zeroed padding is sliced away.
+        # NaN stays NaN; a list's sequences are sliced back to their shapes.
         return restore(A)
+
+    def _output_is_table(self, X_out):
+        # the columns fit saw; 2-D X after a fit on 3-D X is sequences
+        return getattr(X_out, "ndim", None) == 2 and self._univariate_columns
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -311,7 +414,7 @@ def _identity(A):
     return A
 
 
-class SequencePatcher(TransformerMixin, BaseEstimator):
+class SequencePatcher(_SequenceOutputMixin, TransformerMixin, BaseEstimator):
     """Read every ``patch_size`` consecutive time steps as one step.
 
     A sequence of T steps of F features becomes ``ceil(T / patch_size)``
@@ -335,12 +438,20 @@ class SequencePatcher(TransformerMixin, BaseEstimator):
       padded with NaN after each sequence's patches;
     * a list (or tuple) of sequences ``(T_i, n_features)`` or ``(T_i,)``: a
       list (tuple) of arrays ``(ceil(T_i / patch_size), patch_size *
-      n_features)``, always 2-D;
+      n_features)``, always 2-D. NaN steps at the end of a sequence are
+      padding, as in 3-D X: its patches end with its last valid step, and
+      the rows after them (up to ``ceil(T_i / patch_size)``) are NaN;
     * a 2-D array ``(n_samples, n_timesteps)``, univariate sequences: a 3-D
       array ``(n_samples, ceil(n_timesteps / patch_size), patch_size)``, which
       a skrnn estimator then reads as sequences of ``patch_size`` features
       (2-D output would be read as univariate again, undoing the patching).
       As in the estimators, 2-D X may not contain NaN.
+
+    The output is never a table, so it is an array or a list whatever
+    ``sklearn.set_config(transform_output=...)`` or ``set_output`` asks for:
+    the patcher works in a :class:`~sklearn.pipeline.Pipeline` under every
+    setting (``set_output`` is accepted, as a Pipeline's ``set_output``
+    needs, and changes nothing).
 
     float32 X (every sequence float32, for a list) gives float32 output;
     anything else numeric gives float64.
@@ -408,24 +519,23 @@ class SequencePatcher(TransformerMixin, BaseEstimator):
 
         ``A`` is a 3-D float array with zeros after each sequence's length,
         ``lengths`` its lengths or None, and ``restore(Xp, lengths_p)`` turns
-        patched ``A`` into the output form of X.
+        patched ``A`` into the output form of X (for a list, each sequence
+        with its ``ceil(T_i / patch_size)`` rows).
         """
-        as_list = _is_sequence_list(X)
+        if not _is_sequence_list(X):
+            A, lengths = check_X(self, X, reset=reset)
+            return A, lengths, _nan_after_patches
+
+        # valid steps end at each sequence's last non-NaN step, but each
+        # sequence keeps its ceil(T_i / patch_size) rows
+        padded, shapes_lengths = to_padded_array(X)
+        A, lengths = check_X(self, padded, reset=reset)
         container = tuple if isinstance(X, tuple) else list
-        A, lengths = check_X(self, X, reset=reset)
-        if as_list:
-            if lengths is None:
-                lengths = np.full(len(A), A.shape[1])
+        p = self.patch_size
 
-            def restore(Xp, lengths_p):
-                return container(Xp[i, :L] for i, L in enumerate(lengths_p))
-
-        else:
-
-            def restore(Xp, lengths_p):
-                if lengths_p is not None:  # NaN-padded in, NaN-padded out
-                    Xp[np.arange(Xp.shape[1])[None, :] >= lengths_p[:, None]] = np.nan
-                return Xp
+        def restore(Xp, lengths_p):
+            Xp = _nan_after_patches(Xp, lengths_p)
+            return container(Xp[i, : -(-T // p)] for i, T in enumerate(shapes_lengths))
 
         return A, lengths, restore
 
@@ -472,6 +582,9 @@ patch_size), patch_size * n_step_features), or list of ndarray of shape \
             sequence's last step.
         """
         check_is_fitted(self)
+        # an unknown output setting fails as for any transformer; the output
+        # itself is never a table, so never wrapped
+        self._output_adapter()
         A, lengths, restore = self._read(X, reset=False)
         Xp, lengths_p = patch(A, lengths, self.patch_size)
         return restore(Xp, lengths_p)
@@ -481,3 +594,11 @@ patch_size), patch_size * n_step_features), or list of ndarray of shape \
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _nan_after_patches(Xp, lengths_p):
+    """Patched X with NaN after each sequence's ``lengths_p`` patches (padding
+    in, padding out); unchanged for ``lengths_p=None``."""
+    if lengths_p is not None:
+        Xp[np.arange(Xp.shape[1])[None, :] >= lengths_p[:, None]] = np.nan
+    return Xp

@@ -1,9 +1,14 @@
 """Fixtures shared by the test modules."""
 
+import contextlib
+import pickle
+import re
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from threadpoolctl import threadpool_limits
 
 
@@ -112,8 +117,6 @@ def auto_holds_out_small_sets(monkeypatch):
 
 def _state(est):
     """Every attribute of ``est``, pickled: equal states are bitwise equal."""
-    import pickle
-
     return {key: pickle.dumps(value) for key, value in est.__dict__.items()}
 
 
@@ -121,3 +124,45 @@ def _state(est):
 def state():
     """``state(est)``: a bitwise-comparable snapshot of every attribute."""
     return _state
+
+
+
+# ---------------------------------------------------------------- forecasting
+# Plain helpers the forecasting tests import (``from conftest import ...``).
+def words(*parts):
+    """A pattern matching ``parts`` in this order in one message."""
+    return ".*".join(re.escape(p) for p in parts)
+
+
+class LastRow(RegressorMixin, BaseEstimator):
+    """Predicts columns ``cols`` of each window's last row (0: the last value;
+    1: the first exogenous lead): a transparent model, so that the
+    forecaster's plumbing is checked exactly."""
+
+    def __init__(self, cols=(0,)):
+        self.cols = cols
+
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[2]
+        return self
+
+    def predict(self, X):
+        out = X[:, -1, list(self.cols)]
+        return out[:, 0] if out.shape[1] == 1 else out
+
+
+def forecaster_state(forecaster):
+    """Every attribute as the forecaster saves it (pandas objects as arrays:
+    caches pandas fills when it reads them do not count), pickled: equal
+    states are bitwise equal."""
+    return {key: pickle.dumps(value) for key, value in forecaster.__getstate__().items()}
+
+
+@contextlib.contextmanager
+def unchanged(forecaster, **predict_args):
+    """The block (a refused call) leaves ``forecaster``'s fitted state and
+    forecast as they were."""
+    before, forecast = forecaster_state(forecaster), forecaster.predict(3, **predict_args)
+    yield
+    assert forecaster_state(forecaster) == before
+    pd.testing.assert_series_equal(forecaster.predict(3, **predict_args), forecast)

@@ -287,9 +287,9 @@ BAD_X = [
      ValueError, r"sequence 1 is empty \(0 time steps\)"),
     ([np.zeros(3), np.array(["a", "b"]), np.zeros(3), np.zeros(4)],
      TypeError, r"sequence 1 has string values"),
-    (np.zeros((4, 3, 2), dtype=bool), TypeError, "got a boolean array"),
+    (np.zeros((4, 3, 2), dtype=bool), TypeError, "got boolean values"),
     ([], ValueError, "received an empty list"),
-    (np.array([["a", "b"]] * 4, dtype=object), ValueError, "could not convert"),
+    (np.array([["a", "b"]] * 4, dtype=object), TypeError, "got 'a' of type str"),
 ]
 
 

@@ -16,21 +16,7 @@ from skrnn.datasets import load_airline
 from skrnn.forecasting import RNNForecaster, backtest
 from skrnn.preprocessing import make_windows
 
-
-class LastRow(RegressorMixin, BaseEstimator):
-    """Predicts columns ``cols`` of each window's last row: a transparent
-    model to check the forecaster's plumbing exactly."""
-
-    def __init__(self, cols=(0,)):
-        self.cols = cols
-
-    def fit(self, X, y):
-        self.n_features_in_ = X.shape[2]
-        return self
-
-    def predict(self, X):
-        out = X[:, -1, list(self.cols)]
-        return out[:, 0] if out.shape[1] == 1 else out
+from conftest import LastRow, unchanged, words  # noqa: E402
 
 
 def monthly(values, start="2000-01-01", name="y"):
@@ -75,18 +61,46 @@ def test_windows_shapes_multi_target_and_doc_layout():
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda y: y.drop(y.index[5]), "no frequency pandas can infer"),
+    (lambda y: y.drop(y.index[5]), "1 period(s) missing at frequency MS, the first 2000-06-01"),
+    (lambda y: y.set_axis(pd.Timestamp("2000-01-01") + pd.to_timedelta(
+        np.cumsum(np.arange(20) * 37 + 60), unit="min")), "no frequency pandas can infer"),
     (lambda y: y.iloc[[0, 2, 1] + list(range(3, len(y)))], "not sorted in increasing order"),
     (lambda y: pd.concat([y, y.iloc[[4]]]).sort_index(), "duplicated labels: 2000-05-01 appears 2"),
     (lambda y: y.where(y.index != y.index[7]), "NaN at 2000-08-01"),
     (lambda y: y.reset_index(drop=True).set_axis(list("abcdefghijklmnopqrst")),
      "DatetimeIndex, PeriodIndex or integer"),
-    (lambda y: y.reset_index(drop=True).drop(3), "1 period(s) missing at frequency 1, the first 3"),
+    (lambda y: y.reset_index(drop=True).drop(3), "1 period(s) missing at step 1, the first 3"),
+    (lambda y: y.set_axis(y.index.where(y.index != y.index[6])),
+     "index has a missing label (NaT) at position 6"),
 ])
 def test_windows_bad_index_or_values(mutate, message):
     y = monthly(np.arange(20))
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         make_windows(mutate(y), 3)
+
+
+def test_text_labels_are_refused_for_their_type_not_their_order():
+    # "10" sorts before "9" as text: the index is of the wrong type, and the
+    # message says which types are supported and how to convert dates
+    y = pd.Series(np.arange(20.0), index=[str(i) for i in range(20)])
+    expected = words("must be indexed by a DatetimeIndex, PeriodIndex or integer (Range)Index",
+                     "got Index of dtype", "pd.to_datetime(y.index)")
+    with pytest.raises(TypeError, match=expected) as info:
+        RNNForecaster(LastRow(), window=3).fit(y)
+    assert "sorted" not in str(info.value)
+    with pytest.raises(TypeError, match=words("data must be indexed by a DatetimeIndex")):
+        make_windows(y, 3)
+
+
+@pytest.mark.parametrize("target, message", [
+    ([], "target names no column: pass a column label or a non-empty list"),
+    (["a", "a"], "target names column 'a' more than once: ['a', 'a']"),
+    ("c", "target 'c' is not a column of data; columns: ['a', 'b']"),
+])
+def test_windows_target_must_name_columns(target, message):
+    df = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0)}, index=pd.RangeIndex(10))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_windows(df, 3, target=target)
 
 
 def test_windows_daily_gap_named_and_filled_on_request():
@@ -280,6 +294,20 @@ def test_interval_errors():
         g.predict_interval(2, coverage=90)
 
 
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("3",), {}, "steps must be an integer >= 1 (the number of periods to forecast), got '3'"),
+    ((2,), dict(coverage="3"), "coverage must be a number in (0, 1), the probability that "
+                               "the interval holds the truth (e.g. 0.9), got '3'"),
+    ((2,), dict(coverage=True), "coverage must be a number in (0, 1)"),
+    ((0,), {}, "steps must be an integer >= 1"),
+])
+def test_interval_arguments_are_checked_first(args, kwargs, message):
+    y = monthly(np.sin(np.arange(60) / 2.0))
+    g = RNNForecaster(LastRow(), window=4, calibration_size=20).fit(y)
+    with unchanged(g), pytest.raises(ValueError, match=re.escape(message)):
+        g.predict_interval(*args, **kwargs)
+
+
 # -------------------------------------------------------------- backtest
 def test_backtest_folds_metrics_and_refit_modes():
     y = monthly(np.sin(np.arange(50) / 2.0) + 3)
@@ -303,8 +331,15 @@ def test_backtest_folds_metrics_and_refit_modes():
                                one.predict(4, last_window=y.iloc[:46]).to_numpy())
     with pytest.raises(ValueError, match="initial=50 leaves no period"):
         backtest(base, y, 50, 8)
-    with pytest.raises(ValueError, match="refit must be True, False or an integer"):
-        backtest(base, y, 30, 8, refit=-1)
+    for refit in (-1, 0, 1.5, "yes"):  # 0 would refit never, as False: say False
+        with pytest.raises(ValueError, match=re.escape(
+                f"refit must be True, False or an integer >= 1 (refit every that many "
+                f"folds), got {refit!r}")):
+            backtest(base, y, 30, 8, refit=refit)
+    once, _ = backtest(base, y, 30, 8, refit=np.False_)
+    pd.testing.assert_frame_equal(once, backtest(base, y, 30, 8, refit=False)[0])
+    every_other, _ = backtest(base, y, 30, 8, refit=2)
+    assert every_other["fold"].tolist() == forecasts["fold"].tolist()
 
 
 # ------------------------------------------------- scikit-learn contract
@@ -344,6 +379,8 @@ def test_score_needs_the_periods_after_training():
     assert f.score(y.iloc[32:]) == pytest.approx(r2_score(y.iloc[32:], manual))
     with pytest.raises(ValueError, match="from 2002-07-01; y starts at 2002-06-01"):
         f.score(y.iloc[29:])
+    with pytest.raises(ValueError, match=re.escape("y contains NaN at 2002-09-01 (column 'y')")):
+        f.score(y.iloc[30:].where(y.index[30:] != "2002-09-01"))
 
 
 @pytest.mark.parametrize("params, message", [
@@ -385,6 +422,75 @@ def test_input_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f.predict(2, last_window=y.iloc[:10])
+
+
+def test_last_window_has_the_targets_of_the_fit():
+    y = monthly(np.arange(30.0))
+    f = RNNForecaster(LastRow(), window=4).fit(y)
+    two = pd.DataFrame({"a": y, "b": y})
+    with unchanged(f), pytest.raises(ValueError, match=re.escape(
+            "last_window has 2 columns ['a', 'b']; the forecaster was fitted on a Series "
+            "(one target): pass a Series or a one-column DataFrame.")):
+        f.predict(2, last_window=two)
+    # one column, or a Series of another name: the same forecast
+    pd.testing.assert_series_equal(f.predict(3, last_window=two[["b"]]), f.predict(3))
+    pd.testing.assert_series_equal(f.predict(3, last_window=y.rename("z")), f.predict(3))
+    g = RNNForecaster(LastRow(), window=4).fit(two)
+    with pytest.raises(ValueError, match=re.escape(
+            "last_window has columns ['b', 'a']; the forecaster was fitted on ['a', 'b']")):
+        g.predict(2, last_window=two[["b", "a"]])
+
+
+# ----------------------------------------- values the network cannot read
+def _log():
+    from sklearn.preprocessing import FunctionTransformer
+    return FunctionTransformer(np.log, inverse_func=np.exp)
+
+
+@pytest.mark.parametrize("params, spoil, message", [
+    (dict(), lambda y: y * 1e308,
+     ["y's values are too large for float64 arithmetic: their mean or variance overflows",
+      "the largest absolute value is 1.79e+308", "Rescale y first (e.g. divide it by 1e+308)"]),
+    (dict(standardize=False), lambda y: y * 1e308,
+     ["y's values are too large for float64 arithmetic", "Rescale y first"]),
+    # a variance of 1e+321: scikit-learn's scaler reports scale_ 1, not infinity
+    (dict(), lambda y: y * 1e160,
+     ["y's values are too large for float64 arithmetic", "divide it by 1e+160"]),
+    (dict(differentiation=1), lambda y: y * 1e308 * (-1.0) ** np.arange(len(y)),
+     ["y's differences overflow float64 at 2000-02-01: its values reach 1.79e+308"]),
+    (dict(transformer_y=_log()), lambda y: y - 1.5,
+     ["transformer_y maps y's value -0.5 at 2000-01-01 to NaN or infinity",
+      "y must lie in the transformation's domain (a log needs values > 0)"]),
+])
+def test_values_the_network_cannot_read_are_refused_in_the_series_terms(params, spoil,
+                                                                        message):
+    y = monthly(1.0 + (np.arange(40) % 2) * 0.79)  # 1.0 and 1.79, by turns
+    f = RNNForecaster(small_rnn(max_iter=5), window=4, **params).fit(y)
+    with unchanged(f), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NumPy overflow noise either
+        # (scikit-learn's FunctionTransformer warns itself that log and exp
+        # are not inverse on negative values: its word, not ours)
+        warnings.filterwarnings("ignore", "The provided functions are not strictly inverse")
+        with pytest.raises(ValueError, match=words(*message)) as info:
+            f.fit(spoil(y))
+    assert "sequence" not in str(info.value)
+
+
+def test_histories_outside_the_transformation_domain_are_refused_at_predict():
+    y = monthly(2.0 + np.sin(np.arange(40) / 2.0))
+    x = pd.DataFrame({"x": 1.0 + np.arange(50.0)},
+                     index=pd.date_range("2000-01-01", periods=50, freq="MS"))
+    f = RNNForecaster(LastRow(), window=4, transformer_y=_log(),
+                      transformer_exog=_log()).fit(y, x)
+    with unchanged(f, X=x), pytest.raises(ValueError, match=words(
+            "transformer_y maps last_window's value -1.0 at 2003-04-01 to NaN or infinity")):
+        f.predict(3, x, last_window=y.where(y.index != "2003-04-01", -1.0),
+                  last_window_exog=x)
+    zero = x.copy()
+    zero.loc["2003-06-01", "x"] = 0.0  # the second forecast period
+    with unchanged(f, X=x), pytest.raises(ValueError, match=words(
+            "transformer_exog maps X's value 0.0 at 2003-06-01 to NaN or infinity")):
+        f.predict(3, zero)
 
 
 def test_fill_on_request_fills_target_and_exogenous_gaps():

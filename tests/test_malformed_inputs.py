@@ -95,3 +95,66 @@ def test_predict_on_a_fitted_model_raises_only_clear_errors(X):
         else:
             assert np.isfinite(pred).all()
     np.testing.assert_array_equal(est.predict(np.ones((2, 3, 2))), before)
+
+
+HOSTILE_WEIGHTS = [None, "ones", "zeros", "negative", "nan", "inf", "huge", "tiny", "short"]
+HOSTILE_PARAMS = [
+    {}, {"hidden_size": 0}, {"hidden_size": True}, {"hidden_size": 2.5},
+    {"max_iter": -1}, {"dropout": 1.0}, {"learning_rate_init": 0.0},
+    {"alpha": np.nan}, {"batch_size": 0}, {"validation_fraction": 1.5},
+    {"patch_size": 0}, {"cell": "transformer"}, {"class_weight": {0: -1.0}},
+    {"class_weight": {0: np.nan}}, {"class_weight": "unbalanced"},
+    {"weights_init": {"head.weight": np.zeros((1, 2))}},
+]
+
+
+def _weights(kind, n, rng):
+    if kind is None:
+        return None
+    if kind == "short":
+        return np.ones(max(n - 1, 0))
+    value = {"ones": 1.0, "zeros": 0.0, "negative": -1.0, "nan": np.nan,
+             "inf": np.inf, "huge": 1e308, "tiny": 1e-320}[kind]
+    w = rng.uniform(0.5, 2.0, size=n)
+    w[rng.randint(n)] = value if n else value
+    return w if kind != "zeros" else np.zeros(n)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(X=arrays(), Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
+       weights=st.sampled_from(HOSTILE_WEIGHTS), params=st.sampled_from(HOSTILE_PARAMS),
+       method=st.sampled_from(["fit", "partial_fit"]), seed=st.integers(0, 100))
+def test_a_fitted_model_survives_hostile_fits_unchanged_or_predicts_finite_values(
+        X, Estimator, weights, params, method, seed, state):
+    """Hostile X, weights and parameters on a fitted model: either a clear
+    ValueError/TypeError and every attribute bitwise as before, or finite
+    predictions of the right shape."""
+    rng = np.random.RandomState(seed)
+    est = Estimator(hidden_size=2, max_iter=1, random_state=0)
+    good = rng.normal(size=(6, 3, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(good, np.arange(6) % 2 if Estimator is RNNClassifier else rng.normal(size=6))
+    if Estimator is RNNRegressor:
+        params = {k: v for k, v in params.items() if k != "class_weight"}
+    try:
+        est.set_params(**params)
+    except (ValueError, TypeError):  # refused at once: nothing was set
+        return
+    n = _n(X)
+    y = np.arange(n) % 2 if Estimator is RNNClassifier else rng.normal(size=n)
+    before = state(est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            getattr(est, method)(X, y, sample_weight=_weights(weights, n, rng))
+        except (ValueError, TypeError) as error:
+            assert str(error)
+            assert state(est) == before
+            return
+        pred = est.predict(X)
+    assert len(pred) == n
+    if Estimator is RNNRegressor:
+        assert np.isfinite(pred).all()
+    else:
+        assert np.isfinite(est.predict_proba(X)).all()

@@ -275,6 +275,56 @@ def test_padded_lengths_with_equal_patch_counts_give_no_nan():
     ])
 
 
+def test_trailing_nan_steps_of_a_list_are_padding_and_keep_their_rows():
+    # 5 valid steps, then 3 NaN steps: ceil(8 / 3) = 3 rows, 2 of them patches
+    s0 = np.vstack([np.arange(10.0).reshape(5, 2), np.full((3, 2), np.nan)])
+    s1 = 100 + np.arange(4.0).reshape(2, 2)
+    patcher = SequencePatcher(patch_size=3)
+    Z = patcher.fit_transform([s0, s1])
+    assert [z.shape for z in Z] == [(3, 6), (1, 6)]
+    np.testing.assert_array_equal(Z[0], [
+        [0, 1, 2, 3, 4, 5],
+        [6, 7, 8, 9, 0, 0],  # the partial patch: zeros, not the NaN steps
+        [np.nan] * 6,  # wholly past the last valid step: padding
+    ])
+    np.testing.assert_array_equal(Z[1], [[100, 101, 102, 103, 0, 0]])
+    # the same as the NaN-padded array, sequence by sequence
+    Z3 = patcher.transform(to_padded_array([s0, s1])[0])
+    np.testing.assert_array_equal(Z3[0], Z[0])
+    np.testing.assert_array_equal(Z3[1, :1], Z[1])
+    # 1-D sequences: a NaN step is one NaN value
+    Z1 = SequencePatcher(patch_size=2).fit_transform(
+        [np.r_[0.0:5.0, np.nan, np.nan], [7.0, 8.0]])
+    np.testing.assert_array_equal(Z1[0], [[0, 1], [2, 3], [4, 0], [np.nan, np.nan]])
+    np.testing.assert_array_equal(Z1[1], [[7, 8]])
+
+
+def test_estimator_after_the_patcher_reads_the_nan_rows_as_padding():
+    X, y = classification_data(n=12)
+    with_nan = [np.r_[x, [np.nan] * 5] for x in X]
+    model = make_pipeline(SequencePatcher(patch_size=4), small_classifier()).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(with_nan), model.predict_proba(X),
+                               rtol=1e-12, atol=1e-12)
+
+
+def list_with_nan_inside():
+    seqs = ragged()
+    seqs[2][4, 1] = np.nan  # step 4 of 12: not padding
+    return seqs
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "fit_transform"])
+def test_nan_inside_a_list_sequence_fails_and_changes_nothing(method, state):
+    patcher = SequencePatcher(patch_size=2).fit(ragged())
+    before, Z = state(patcher), patcher.transform(ragged())
+    with pytest.raises(ValueError, match="NaN inside sequence 2 at time step 4 "
+                                         "\\(feature 1\\).*only accepted as padding"):
+        getattr(patcher, method)(list_with_nan_inside())
+    assert state(patcher) == before  # bitwise
+    for a, b in zip(patcher.transform(ragged()), Z):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("form", ["list", "list1d", "padded", "3d", "2d"])
 def test_float32_stays_float32(form):
     seqs = ragged(dtype=np.float32)

@@ -1,4 +1,5 @@
-"""SequenceScaler: statistics over valid steps, forms kept, errors, scikit-learn."""
+"""SequenceScaler: statistics over valid steps, forms and NaN kept, errors,
+scikit-learn; to_padded_array, the NaN-padded form the transformers read."""
 
 import copy
 
@@ -136,6 +137,50 @@ def test_list_stays_list_padding_stays_padding_and_forms_agree():
     np.testing.assert_allclose(other.scale_, scaler.scale_, rtol=1e-12)
 
 
+def with_trailing_nan_steps(univariate=False):
+    """Sequences of which two end with NaN steps, and the same sequences
+    without those steps; 1-D sequences if ``univariate`` (a NaN step is then
+    one NaN value)."""
+    trimmed = ragged(lengths=(5, 3, 6, 2))
+    if univariate:
+        trimmed = [t[:, 0] for t in trimmed]
+    nan_steps = [2, 0, 0, 3]
+    seqs = [np.concatenate([t, np.full((k,) + t.shape[1:], np.nan)])
+            for t, k in zip(trimmed, nan_steps)]
+    return seqs, trimmed
+
+
+@pytest.mark.parametrize("univariate", [False, True])
+def test_list_keeps_trailing_nan_steps_as_nan_and_leaves_them_out(univariate):
+    seqs, trimmed = with_trailing_nan_steps(univariate)
+    scaler = SequenceScaler().fit(seqs)
+    reference = SequenceScaler().fit(trimmed)
+    np.testing.assert_array_equal(scaler.mean_, reference.mean_)  # not counted
+    np.testing.assert_array_equal(scaler.scale_, reference.scale_)
+    assert scaler.n_samples_seen_ == 5 + 3 + 6 + 2
+    for X in (seqs, tuple(seqs)):
+        Z = scaler.transform(X)
+        assert type(Z) is type(X)
+        assert [z.shape for z in Z] == [s.shape for s in seqs]  # same shapes
+        for z, s, t in zip(Z, seqs, reference.transform(trimmed)):
+            np.testing.assert_array_equal(np.isnan(z), np.isnan(s))  # NaN in place
+            np.testing.assert_array_equal(z[: len(t)], t)
+        back = scaler.inverse_transform(Z)
+        assert [b.shape for b in back] == [s.shape for s in seqs]
+        for b, s in zip(back, seqs):
+            np.testing.assert_allclose(b, s, rtol=1e-12)  # NaN where s is NaN
+
+
+def test_estimator_after_the_scaler_reads_kept_nan_steps_as_padding():
+    seqs, trimmed = with_trailing_nan_steps()
+    y = np.array([0.5, -1.0, 2.0, 0.0])
+    model = make_pipeline(SequenceScaler(), RNNRegressor(
+        hidden_size=2, solver="lbfgs", max_iter=5, random_state=0)).fit(trimmed, y)
+    assert [len(z) for z in model[0].transform(seqs)] == [7, 3, 6, 5]
+    np.testing.assert_allclose(model.predict(seqs), model.predict(trimmed),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_list_keeps_each_sequence_shape():
     seqs = [np.arange(4.0), np.arange(3.0)[:, None] * 2, [5.0, 6.0]]
     Z = SequenceScaler().fit_transform(seqs)
@@ -228,8 +273,31 @@ def with_inf():
     return X
 
 
+def list_nan_inside():
+    seqs = ragged()
+    seqs[3][1, 2] = np.nan  # step 1 of 4: not padding
+    return seqs
+
+
+def list_partial_nan_step():
+    seqs = ragged()
+    seqs[0][-1, 0] = np.nan  # only some features of the last step
+    return seqs
+
+
+def list_all_nan_sequence():
+    seqs = ragged()
+    seqs[1][:] = np.nan
+    return seqs
+
+
 BAD_X = [
     (nan_inside, ValueError, "NaN inside sequence 2 at time step 3 \\(feature 1\\)"),
+    (list_nan_inside, ValueError,
+     "NaN inside sequence 3 at time step 1 \\(feature 2\\).*only accepted as padding"),
+    (list_partial_nan_step, ValueError,
+     "NaN inside sequence 0 at time step 6 \\(feature 0\\)"),
+    (list_all_nan_sequence, ValueError, "sequence 1 of X is all NaN"),
     (all_nan_sequence, ValueError, "sequence 1 of X is all NaN"),
     (with_inf, ValueError, "infinity in sequence 0 at time step 2"),
     (lambda: [np.ones((3, 2)), np.ones((4, 3))], ValueError,
@@ -244,7 +312,7 @@ BAD_X = [
     (lambda: [np.ones((3, 2), dtype=bool), np.ones((2, 2))], TypeError,
      "sequence 0 has boolean values"),
     (lambda: np.ones((3, 2, 2), dtype=bool), TypeError,
-     "SequenceScaler expects real-valued X, got a boolean array"),
+     "SequenceScaler expects real numbers in X, got boolean values"),
     (lambda: np.ones((2, 3, 2, 1)), ValueError, "got a 4-D array"),
     (lambda: np.full((3, 4), np.nan), ValueError, "every value of X is NaN"),
     (lambda: np.full((3, 4), np.inf), ValueError, "Input X contains infinity"),
@@ -252,18 +320,34 @@ BAD_X = [
 
 
 @pytest.mark.parametrize("make_X, error, match", BAD_X)
-def test_errors_leave_fitted_scaler_unchanged(make_X, error, match):
+def test_errors_leave_fitted_scaler_unchanged(make_X, error, match, state):
     X = ragged()
     scaler = SequenceScaler().fit(X)
-    before = copy.deepcopy(scaler.__dict__)
+    before = state(scaler)
     Z = scaler.transform(X)
     with pytest.raises(error, match=match):
         scaler.fit(make_X())
-    assert scaler.__dict__.keys() == before.keys()
-    for key, value in before.items():
-        np.testing.assert_array_equal(scaler.__dict__[key], value)
+    assert state(scaler) == before  # bitwise
     for a, b in zip(scaler.transform(X), Z):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make_X, match", [
+    (list_nan_inside, "NaN inside sequence 3 at time step 1"),
+    (list_partial_nan_step, "NaN inside sequence 0 at time step 6"),
+    (list_all_nan_sequence, "sequence 1 of X is all NaN"),
+])
+@pytest.mark.parametrize("method", ["transform", "inverse_transform"])
+def test_nan_that_is_not_padding_fails_transform_and_changes_nothing(
+        make_X, match, method, state):
+    scaler = SequenceScaler().fit(ragged())
+    before, X = state(scaler), make_X()
+    X_before = copy.deepcopy(X)
+    with pytest.raises(ValueError, match=match):
+        getattr(scaler, method)(X, copy=False)
+    assert state(scaler) == before
+    for x, x0 in zip(X, X_before):  # the sequences are untouched too
+        np.testing.assert_array_equal(x, x0)
 
 
 def test_transform_errors():
@@ -346,3 +430,46 @@ def test_grid_search_over_pipeline_on_ragged_list():
         np.testing.assert_allclose(steps.std(axis=0), 1, atol=1e-10)
     assert [len(x) for x in SEEN[-1]] == [len(x) for x in X]
     assert np.isfinite(search.predict(X[:5])).all()
+
+
+# -- to_padded_array: the NaN-padded form --------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [
+    np.float64, np.float32, np.float16, "float32", float,
+])
+def test_padded_array_in_a_floating_dtype_pads_with_nan(dtype):
+    X, lengths = to_padded_array([[1, 2, 3], [4]], dtype=dtype)
+    assert X.dtype == np.dtype(dtype) and lengths.tolist() == [3, 1]
+    np.testing.assert_array_equal(X[:, :, 0], [[1, 2, 3], [4, np.nan, np.nan]])
+
+
+@pytest.mark.parametrize("dtype, shown", [
+    (int, "int64"), (np.int32, "int32"), ("uint8", "uint8"), (bool, "bool"),
+    (complex, "complex128"), (object, "object"),
+])
+def test_padded_array_refuses_a_dtype_that_cannot_hold_nan(dtype, shown):
+    seqs = [np.array([1, 2, 3]), np.array([4])]
+    msg = (f"dtype must be a floating dtype \\(float64, float32, ...\\), got {shown}: "
+           "the padding is NaN, which only floating dtypes hold")
+    with pytest.raises(ValueError, match=msg):
+        to_padded_array(seqs, dtype=dtype)
+    np.testing.assert_array_equal(seqs[0], [1, 2, 3])  # the input is untouched
+
+
+def test_padded_array_refuses_what_is_not_a_dtype():
+    with pytest.raises(TypeError, match="dtype must be a floating dtype such as "
+                                        "np.float64 or np.float32, got 'floaty'"):
+        to_padded_array([[1.0], [2.0, 3.0]], dtype="floaty")
+
+
+def test_padded_array_keeps_trailing_nan_steps_and_counts_them():
+    seqs, trimmed = with_trailing_nan_steps()
+    X, lengths = to_padded_array(seqs)
+    assert lengths.tolist() == [len(s) for s in seqs] == [7, 3, 6, 5]
+    for x, s in zip(X, seqs):
+        np.testing.assert_array_equal(x[: len(s)], s)  # NaN steps as given
+        assert np.isnan(x[len(s):]).all()
+    # read by a transformer, they are padding like the rest
+    np.testing.assert_array_equal(SequenceScaler().fit(X).mean_,
+                                  SequenceScaler().fit(trimmed).mean_)

@@ -289,9 +289,9 @@ def test_predict_in_time_windows_equals_one_pass(cell, return_sequences, monkeyp
     calls = []
     real = est._net.predict
 
-    def spy(params, X, lengths=None, window=None):
+    def spy(params, X, lengths=None, window=None, logits=False):
         calls.append(window)
-        return real(params, X, lengths, window)
+        return real(params, X, lengths, window, logits)
 
     monkeypatch.setattr(est._net, "predict", spy)
     monkeypatch.setattr(base, "PREDICT_ELEMENTS", 40)  # < 1 sequence of 8 steps
