@@ -227,6 +227,28 @@ def _slope(rows, key):
     return float(np.polyfit(n, v, 1)[0])
 
 
+def predict_layouts(n, T, F, hidden, seed):
+    """Predict peak (MB above X) for one fitted model and X as C-ordered
+    float64, NaN-padded (every other sequence ends at 4/5 of T), Fortran-ordered,
+    and float32: each is converted chunk by chunk, so all four should be
+    close to the C-ordered figure (they made a full copy of X before)."""
+    rng = np.random.RandomState(seed)
+    small = rng.normal(size=(64, T, F))
+    est = _fit(_estimator(CELLS[0], hidden, 64, seed), small, small[:, :, 0].sum(axis=1))
+    X = rng.normal(size=(n, T, F))
+    padded = X.copy()
+    padded[::2, (4 * T) // 5:] = np.nan
+    layouts = {"C float64": X, "NaN-padded": padded, "Fortran": np.asfortranarray(X),
+               "float32": X.astype(np.float32)}
+    print(f"predict peak by layout of X ({CELLS[0]}, hidden {hidden}, N={n}, T={T}, F={F})")
+    for name, A in layouts.items():
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        est.predict(A)
+        peak = tracemalloc.get_traced_memory()[1] - before
+        print(f"  {name:<11} X {_mb(A.nbytes):>7} MB   predict peak {_mb(peak):>7} MB")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Peak memory (tracemalloc) of skrnn's fit and predict as N grows.",
@@ -251,7 +273,15 @@ def main(argv=None):
     parser.add_argument("--bptt", type=int, default=None, metavar="K",
                         help="truncated BPTT: bptt_steps=K (e.g. --timesteps 10000 "
                              "--n 200,2000 --batch-size 32 --bptt 100)")
+    parser.add_argument("--layouts", action="store_true",
+                        help="only the predict peak for C, NaN-padded, Fortran and float32 "
+                             "X (N = the largest --n, default 20000)")
     args = parser.parse_args(argv)
+    if args.layouts:
+        tracemalloc.start()
+        predict_layouts(max(args.n or [20_000]), args.timesteps, args.features,
+                        args.hidden_size, args.seed)
+        return
     global BPTT_STEPS
     BPTT_STEPS = args.bptt
 

@@ -865,7 +865,10 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         ``return_lengths``, also X's lengths (or None: all steps valid).
         """
         check_is_fitted(self)
-        X, lengths = check_X(self, X, reset=False)
+        # read as given when nothing maps X as a whole: _output converts each
+        # chunk (dtype, memory order, NaN padding), so no copy of all of X
+        lazy = getattr(self, "_sequence_scaling", None) is None and self.patch_size_ == 1
+        X, lengths = check_X(self, X, reset=False, lazy=lazy)
         X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
         out = self._output(X, lengths, logits=logits)
         return (out, lengths) if return_lengths else out
@@ -877,7 +880,6 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         ``params`` defaults to the fitted weights (training passes its own).
         """
         params = self._params if params is None else params
-        X = X.astype(params.dtype, copy=False)
         fits = PREDICT_ELEMENTS // (X.shape[1] * self._net.step_width)
         window = None
         if fits >= PREDICT_MIN_CHUNK or self._net.n_directions > 1:
@@ -890,10 +892,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)
             T, L = batch_steps(lengths, idx, X.shape[1])
-            out = self._net.predict(
-                params, np.ascontiguousarray(X[idx, :T].transpose(1, 0, 2)), L,
-                window, logits,
-            )
+            out = self._net.predict(params, self._time_major(X[idx, :T], params.dtype, L),
+                                    L, window, logits)
             if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding
                 out = out.transpose(1, 0, 2)
                 full = np.full((out.shape[0], X.shape[1], out.shape[2]), np.nan, out.dtype)
@@ -903,6 +903,16 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 out = full
             outs.append(out)
         return np.concatenate(outs, axis=0)
+
+    @staticmethod
+    def _time_major(chunk, dtype, lengths):
+        """A chunk of batch-first X as the network reads it: time-major,
+        C-contiguous, in the weights' dtype, zeros at padded steps -- a new
+        array, whatever X's dtype, memory order or padding values."""
+        out = np.array(chunk.transpose(1, 0, 2), dtype=dtype, order="C", copy=True)
+        if lengths is not None:
+            np.nan_to_num(out, copy=False, nan=0.0)
+        return out
 
     def _per_step_score(self, X, y, sample_weight):
         """``metric`` over every valid (sequence, time step) pair.

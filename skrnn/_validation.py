@@ -156,12 +156,15 @@ def _refuse_overflow(estimator, X, name):
         )
 
 
-def check_X(estimator, X, *, reset):
+def check_X(estimator, X, *, reset, lazy=False):
     """Validate X; return ``(X, lengths)``, X a 3-D float array ``(n, T, F)``.
 
     ``lengths`` (n,) counts the valid steps of each sequence when some are
     shorter than T (a list of sequences, or NaN padding at the end of a 3-D
-    array), else None. Padded steps of the returned X hold zeros.
+    array), else None. Padded steps of the returned X hold zeros, and X is
+    C-contiguous -- unless ``lazy``: then a 3-D array comes back as given
+    (float32 or float64, in any memory order, NaN at its padded steps), for
+    a caller that converts it chunk by chunk instead of copying all of it.
 
     With ``reset=True`` (fit) record ``n_features_in_`` (and
     ``feature_names_in_`` for a DataFrame); otherwise check X against them.
@@ -222,6 +225,8 @@ def check_X(estimator, X, *, reset):
         if not reset:
             _refuse_overflow(estimator, X, name)
         lengths = _lengths_from_nan_padding(X, name)
+        if lazy:
+            return X, lengths
         if lengths is not None:
             X = np.where(np.isnan(X), 0, X)  # padding values are never read
         return np.ascontiguousarray(X), lengths

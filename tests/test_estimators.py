@@ -518,6 +518,32 @@ def test_warm_start_across_solvers(first, then):
     assert hasattr(est, "loss_curve_") == (then != "lbfgs")
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predict_reads_any_layout_of_X_as_given_and_leaves_it_untouched(dtype,
+                                                                      monkeypatch):
+    """Fortran order, the other float dtype and NaN padding are converted one
+    chunk at a time (no copy of all of X): the same predictions, bitwise, and
+    the caller's X unchanged -- NaN padding included."""
+    import skrnn._base as base
+
+    X, y = sequences(n=50)
+    est = small(RNNRegressor).fit(X.astype(dtype), y)
+    monkeypatch.setattr(base, "PREDICT_ELEMENTS", 90)  # several chunks
+    monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 1)
+    expected = est.predict(X.astype(dtype))
+    other = np.float32 if dtype == np.float64 else np.float64
+    np.testing.assert_array_equal(est.predict(np.asfortranarray(X.astype(dtype))), expected)
+    in_other = X.astype(other)  # cast chunk by chunk = cast as a whole
+    np.testing.assert_array_equal(est.predict(in_other), est.predict(in_other.astype(dtype)))
+    padded = X.astype(dtype)
+    padded[::3, 4:] = np.nan
+    copy = padded.copy()
+    ragged = [s[: 4 if i % 3 == 0 else 6] for i, s in enumerate(X.astype(dtype))]
+    np.testing.assert_array_equal(est.predict(padded), est.predict(ragged))
+    np.testing.assert_array_equal(padded, copy)  # NaN still NaN in the caller's X
+    np.testing.assert_array_equal(est.predict(np.asfortranarray(padded)), est.predict(ragged))
+
+
 def test_predict_in_chunks_equals_one_pass(monkeypatch):
     import skrnn._base as base
 
