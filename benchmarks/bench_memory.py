@@ -36,6 +36,10 @@ After the table, for every (cell, dtype) run at two or more N, the growth
 of each peak per extra sequence is given in bytes and in multiples of one
 sequence's bytes in X: about 0 for the minibatch working memory and
 predict; for ``fit``, the number of extra copies of X that fit keeps.
+``--layouts`` measures only predict, on one fitted model, for X as a
+C-ordered float64 array, NaN-padded, Fortran-ordered and float32: predict
+converts each chunk itself, so the four peaks should be about equal
+(``python benchmarks/bench_memory.py --layouts``).
 ``--top K`` runs one more fit (first cell and dtype, largest N) and lists
 the K source lines holding the most memory at the first optimizer step.
 

@@ -645,14 +645,11 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             with np.errstate(over="ignore"):  # too large for X.dtype: refused below
                 sw = sw.astype(X.dtype)
         class_w, step_w = self._target_weights(Y, lengths, incremental)
-        if class_w is not None:
-            sw = class_w.astype(X.dtype) if sw is None else sw * class_w
-        check_training_weights(
-            sw, step_w, X.dtype,
-            [name for name, w in (("sample_weight", sample_weight),
-                                  ("class_weight", getattr(self, "class_weight", None)))
-             if w is not None],
-        )
+        if class_w is not None or step_w is not None:  # sample weights alone: checked above
+            if class_w is not None:
+                sw = class_w.astype(X.dtype) if sw is None else sw * class_w
+            given = ["sample_weight"] if sample_weight is not None else []
+            check_training_weights(sw, step_w, X.dtype, given + ["class_weight"])
         data = merge_duplicates(
             X, Y, lengths, sw, step_w,
             keep_order=self.solver != "lbfgs" and not self.shuffle,

@@ -426,12 +426,13 @@ def check_training_weights(sw, step_w, dtype, given):
     what = " and ".join(given)
     finfo, name = np.finfo(dtype), np.dtype(dtype).name
     largest, tiny = float(finfo.max), float(finfo.tiny)
+    sw = None if sw is None else np.asarray(sw)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        total = np.ones(1) if sw is None else np.asarray(sw, dtype=np.float64)
+        total = np.ones(1) if sw is None else sw.astype(np.float64)
         if step_w is not None:
             total = step_w.astype(np.float64) * (1.0 if sw is None else total[:, None])
         total = float(total.sum())
-        cast = None if sw is None else np.asarray(sw).astype(dtype)
+        cast = None if sw is None else sw.astype(dtype)
     rescale = ("Rescale them, e.g. divide by their mean (a weight of k counts as k "
                "copies of its sequence).")
     if not np.isfinite(total) or total > largest or (
@@ -450,8 +451,9 @@ def check_training_weights(sw, step_w, dtype, given):
             f"The weights from {what} are too small for a {name} model: their "
             f"total is {total:g} (at least {tiny:g}). {rescale}"
         )
-    if cast is not None and ((np.asarray(sw) > 0) & (cast == 0)).any():
-        smallest = np.asarray(sw)[(np.asarray(sw) > 0) & (cast == 0)].min()
+    vanished = None if cast is None else (sw > 0) & (cast == 0)
+    if vanished is not None and vanished.any():
+        smallest = sw[vanished].min()
         raise ValueError(
             f"The weights from {what} are too small for a {name} model: "
             f"{smallest:g} becomes 0 in {name} (the smallest positive value is "
