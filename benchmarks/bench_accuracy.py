@@ -99,9 +99,10 @@ def _channels_last(X):
 
 def _nested_to_list(df):
     """A nested pandas frame (one Series per cell) as a list of (T_i, C) arrays."""
-    return [np.column_stack([np.asarray(df.iat[i, c], dtype=np.float64)
-                             for c in range(df.shape[1])])
-            for i in range(len(df))]
+    return [
+        np.column_stack([np.asarray(df.iat[i, c], dtype=np.float64) for c in range(df.shape[1])])
+        for i in range(len(df))
+    ]
 
 
 def load_trace():
@@ -196,6 +197,7 @@ def load_adding(n_timesteps=50):
 def _aeon(loader_name):
     """A loader of a classification set bundled with aeon (equal or variable
     length): (n, C, T) arrays or lists of (C, T_i) arrays, in our layout."""
+
     def load():
         import aeon.datasets
 
@@ -210,6 +212,7 @@ def _aeon(loader_name):
                 X = [np.asarray(x, dtype=np.float64).T.copy() for x in X]
             parts += [X, np.asarray(y)]
         return tuple(parts)
+
     load.__doc__ = f"aeon.datasets.{loader_name}'s train and test splits."
     return load
 
@@ -331,8 +334,9 @@ def rocket_model(task, variable_length):
     """MiniRocket (10,000 features) + ridge with CV over alpha, seeded."""
     if variable_length:
         ridge = (RidgeClassifierCV if task == CLASSIFICATION else RidgeCV)(np.logspace(-3, 3, 10))
-        return make_pipeline(VariableMiniRocket(random_state=0),
-                             StandardScaler(with_mean=False), ridge)
+        return make_pipeline(
+            VariableMiniRocket(random_state=0), StandardScaler(with_mean=False), ridge
+        )
     if task == CLASSIFICATION:
         from aeon.classification.convolution_based import MiniRocketClassifier as rocket
     else:
@@ -344,8 +348,9 @@ def ridge_model(task, variable_length):
     """RidgeCV on the flattened, standardised series (equal-length regression)."""
     if task != REGRESSION or variable_length:
         return None
-    return make_pipeline(FunctionTransformer(_flatten), StandardScaler(),
-                         RidgeCV(alphas=np.logspace(-3, 3, 13)))
+    return make_pipeline(
+        FunctionTransformer(_flatten), StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))
+    )
 
 
 def const_model(task, variable_length):
@@ -365,7 +370,7 @@ METHODS = {
 IMPLEMENTATIONS = {
     "dtw": "aeon KNeighborsTimeSeries{Classifier,Regressor}(n_neighbors=1, distance='dtw')",
     "rocket": "aeon MiniRocket{Classifier,Regressor} (equal length); sktime "
-              "MiniRocketMultivariateVariable + StandardScaler + Ridge{Classifier,}CV (variable)",
+    "MiniRocketMultivariateVariable + StandardScaler + Ridge{Classifier,}CV (variable)",
 }
 
 
@@ -397,9 +402,13 @@ def fit_and_score(model, data, train_score=True):
         train = None
         if train_score:
             train = _score(data.task, data.y_train, model.predict(data.X_train))
-    result = {"set": data.name, "score": float(score),
-              "train_score": None if train is None else float(train),
-              "fit_seconds": fit_seconds, "predict_seconds": predict_seconds}
+    result = {
+        "set": data.name,
+        "score": float(score),
+        "train_score": None if train is None else float(train),
+        "fit_seconds": fit_seconds,
+        "predict_seconds": predict_seconds,
+    }
     n_iter = getattr(_final_estimator(model), "n_iter_", None)
     if n_iter is not None:
         result["n_iter"] = int(np.max(n_iter))
@@ -429,8 +438,10 @@ def environment_lines():
 
     import skrnn
 
-    lines = [f"python {sys.version.split()[0]}, numpy {np.__version__}, "
-             f"scikit-learn {sklearn.__version__}, skrnn {skrnn.__version__}"]
+    lines = [
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, "
+        f"scikit-learn {sklearn.__version__}, skrnn {skrnn.__version__}"
+    ]
     for module in ("aeon", "sktime", "tslearn"):
         try:
             lines[0] += f", {module} {__import__(module).__version__}"
@@ -440,11 +451,23 @@ def environment_lines():
 
     for info in threadpool_info():
         where = "/".join(str(info.get("filepath", "?")).split("/")[-2:])
-        lines.append("threadpool: {}/{} {} {} num_threads={} architecture={}".format(
-            info.get("user_api"), info.get("internal_api"), where,
-            info.get("version"), info.get("num_threads"), info.get("architecture", "-")))
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-             "NUMBA_NUM_THREADS", "OPENBLAS_CORETYPE")
+        lines.append(
+            "threadpool: {}/{} {} {} num_threads={} architecture={}".format(
+                info.get("user_api"),
+                info.get("internal_api"),
+                where,
+                info.get("version"),
+                info.get("num_threads"),
+                info.get("architecture", "-"),
+            )
+        )
+    names = (
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+        "OPENBLAS_CORETYPE",
+    )
     env = ", ".join(f"{k}={os.environ[k]}" for k in names if k in os.environ)
     lines.append("thread/kernel env vars: " + (env or "none set"))
     return lines
@@ -484,8 +507,12 @@ def run(panel_names, methods, json_path=None):
     for name in panel_names:
         data = load_panel([name])[0]
         n, length, channels = data.describe()
-        sets[name] = {"task": data.task, "n_train/n_test": n, "length": length,
-                      "channels": channels}
+        sets[name] = {
+            "task": data.task,
+            "n_train/n_test": n,
+            "length": length,
+            "channels": channels,
+        }
         cells = []
         for method in methods:
             model = METHODS[method](data.task, data.variable_length)
@@ -497,17 +524,29 @@ def run(panel_names, methods, json_path=None):
         print("| " + " | ".join([name, n, length, channels] + cells) + " |", flush=True)
         if json_path:  # rewritten after every set, so a stopped run keeps its numbers
             with open(json_path, "w") as f:
-                json.dump({"environment": environment_lines(), "implementations": IMPLEMENTATIONS,
-                           "sets": sets, "results": results}, f, indent=1)
+                json.dump(
+                    {
+                        "environment": environment_lines(),
+                        "implementations": IMPLEMENTATIONS,
+                        "sets": sets,
+                        "results": results,
+                    },
+                    f,
+                    indent=1,
+                )
     return results
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default=",".join(DEFAULT_SETS),
-                        help=f"comma-separated, from {','.join(LOADERS)}")
-    parser.add_argument("--methods", default="defaults,search,mlp,dtw,rocket,ridge",
-                        help=f"comma-separated, from {','.join(METHODS)} (const always runs)")
+    parser.add_argument(
+        "--sets", default=",".join(DEFAULT_SETS), help=f"comma-separated, from {','.join(LOADERS)}"
+    )
+    parser.add_argument(
+        "--methods",
+        default="defaults,search,mlp,dtw,rocket,ridge",
+        help=f"comma-separated, from {','.join(METHODS)} (const always runs)",
+    )
     parser.add_argument("--no-search", action="store_true", help="skip the GridSearchCV")
     parser.add_argument("--no-dtw", action="store_true", help="skip 1-NN DTW")
     parser.add_argument("--adding200", action="store_true", help="add the adding problem at T=200")
@@ -517,15 +556,23 @@ def main(argv=None):
     if args.adding200 and "adding200" not in names:
         names.append("adding200")
     methods = [m for m in args.methods.split(",") if m]
-    methods = [m for m in methods if not (args.no_search and m == "search")
-               and not (args.no_dtw and m == "dtw") and m != "const"] + ["const"]
+    methods = [
+        m
+        for m in methods
+        if not (args.no_search and m == "search")
+        and not (args.no_dtw and m == "dtw")
+        and m != "const"
+    ] + ["const"]
     unknown = [m for m in methods if m not in METHODS] + [s for s in names if s not in LOADERS]
     if unknown:
         parser.error(f"unknown set or method: {', '.join(unknown)}")
     print("\n".join(environment_lines()))
     print("dtw: " + IMPLEMENTATIONS["dtw"] + "\nrocket: " + IMPLEMENTATIONS["rocket"])
-    print("scores: accuracy (classification), R^2 (regression) on the test split; "
-          "(fit seconds; predict seconds when >= 1)\n", flush=True)
+    print(
+        "scores: accuracy (classification), R^2 (regression) on the test split; "
+        "(fit seconds; predict seconds when >= 1)\n",
+        flush=True,
+    )
     warm_up(methods, sorted({LOADERS[name][1] for name in names}))
     run(names, methods, args.json)
 

@@ -39,8 +39,9 @@ import bench_accuracy  # noqa: E402
 #: training setup: one Adam step per epoch on small sets, constant rate)
 VARIANTS = {
     "defaults": {},
-    "mlp_training": dict(batch_size=200, learning_rate="constant",
-                         learning_rate_init=0.001, max_grad_norm=None),
+    "mlp_training": dict(
+        batch_size=200, learning_rate="constant", learning_rate_init=0.001, max_grad_norm=None
+    ),
     "batch_32": dict(batch_size=32),
     "lr_0.001": dict(learning_rate_init=0.001),
     "lr_0.01": dict(learning_rate_init=0.01),
@@ -89,8 +90,10 @@ def _table(results, variants, sets):
     by = {}
     for r in results:
         by.setdefault((r["variant"], r["set"]), []).append(r)
-    lines = ["| variant | " + " | ".join(sets) + " | mean |",
-             "| --- |" + " --- |" * (len(sets) + 1)]
+    lines = [
+        "| variant | " + " | ".join(sets) + " | mean |",
+        "| --- |" + " --- |" * (len(sets) + 1),
+    ]
     for v in variants:
         cells, scores = [], []
         for s in sets:
@@ -101,11 +104,16 @@ def _table(results, variants, sets):
             score = np.mean([r["score"] for r in runs])
             seconds = np.mean([r["fit_seconds"] for r in runs])
             scores.append(score)
-            spread = (f" [{min(r['score'] for r in runs):.2f}, "
-                      f"{max(r['score'] for r in runs):.2f}]" if len(runs) > 1 else "")
-            cells.append(f"{score:.3f}{spread} ({seconds:.0f}s"
-                         + (f", {runs[0]['n_iter']} ep" if len(runs) == 1 and "n_iter" in runs[0]
-                            else "") + ")")
+            spread = (
+                f" [{min(r['score'] for r in runs):.2f}, {max(r['score'] for r in runs):.2f}]"
+                if len(runs) > 1
+                else ""
+            )
+            cells.append(
+                f"{score:.3f}{spread} ({seconds:.0f}s"
+                + (f", {runs[0]['n_iter']} ep" if len(runs) == 1 and "n_iter" in runs[0] else "")
+                + ")"
+            )
         mean = f"{np.mean(scores):.3f}" if len(scores) == len(sets) else "--"
         lines.append(f"| {v} | " + " | ".join(cells) + f" | {mean} |")
     return "\n".join(lines)
@@ -113,12 +121,16 @@ def _table(results, variants, sets):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated names from: " + ", ".join(VARIANTS))
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="comma-separated names from: " + ", ".join(VARIANTS),
+    )
     parser.add_argument("--sets", default=",".join(bench_accuracy.DEFAULT_SETS))
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--seeds", default="0",
-                        help="comma-separated random_state values; cells are their mean")
+    parser.add_argument(
+        "--seeds", default="0", help="comma-separated random_state values; cells are their mean"
+    )
     parser.add_argument("--json", help="write every result to this file")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
@@ -130,8 +142,7 @@ def main(argv=None):
     # longest fits first, so that the two workers finish together
     seeds = [int(s) for s in args.seeds.split(",")]
     tasks = [(v, VARIANTS[v], d, seed) for d in panel for v in variants for seed in seeds]
-    results = Parallel(n_jobs=args.n_jobs, verbose=5)(
-        delayed(_run)(*t) for t in tasks)
+    results = Parallel(n_jobs=args.n_jobs, verbose=5)(delayed(_run)(*t) for t in tasks)
     print(_table(results, variants, [d.name for d in panel]), flush=True)
     if args.json:
         with open(args.json, "w") as f:

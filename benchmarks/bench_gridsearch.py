@@ -169,17 +169,24 @@ def skorch_search(cell, sizes, max_iter, batch_size, folds, seed, n_jobs, worker
         device="cpu",
         verbose=0,
     )
-    return GridSearchCV(net, {"module__hidden_size": list(sizes)},
-                        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-                        n_jobs=n_jobs)
+    return GridSearchCV(
+        net,
+        {"module__hidden_size": list(sizes)},
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        n_jobs=n_jobs,
+    )
 
 
 def skrnn_search(cell, sizes, max_iter, folds, seed, n_jobs):
-    estimator = RNNClassifier(cell=cell, learning_rate_init=LEARNING_RATE, max_iter=max_iter,
-                              random_state=seed)
-    return GridSearchCV(estimator, {"hidden_size": list(sizes)},
-                        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-                        n_jobs=n_jobs)
+    estimator = RNNClassifier(
+        cell=cell, learning_rate_init=LEARNING_RATE, max_iter=max_iter, random_state=seed
+    )
+    return GridSearchCV(
+        estimator,
+        {"hidden_size": list(sizes)},
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        n_jobs=n_jobs,
+    )
 
 
 def run(search, X_train, y_train, X_test, y_test):
@@ -206,22 +213,41 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Seconds of the demo's GridSearchCV (python -m skrnn): skrnn vs skorch + PyTorch.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help=f"hidden sizes {','.join(map(str, QUICK_SIZES))}, "
-                             f"max {QUICK_MAX_ITER} epochs (about 1-2 minutes)")
-    parser.add_argument("--sizes", type=_sizes, default=None,
-                        help="comma-separated hidden sizes (default: 8,16,32,64)")
-    parser.add_argument("--max-iter", type=int, default=None,
-                        help=f"maximum epochs per fit (default: {MAX_ITER}, the demo's)")
-    parser.add_argument("--cell", default="rnn", choices=["rnn", "lstm", "gru"],
-                        help="recurrent cell (default: rnn, the demo's)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"hidden sizes {','.join(map(str, QUICK_SIZES))}, "
+        f"max {QUICK_MAX_ITER} epochs (about 1-2 minutes)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=None,
+        help="comma-separated hidden sizes (default: 8,16,32,64)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help=f"maximum epochs per fit (default: {MAX_ITER}, the demo's)",
+    )
+    parser.add_argument(
+        "--cell",
+        default="rnn",
+        choices=["rnn", "lstm", "gru"],
+        help="recurrent cell (default: rnn, the demo's)",
+    )
     parser.add_argument("--folds", type=int, default=3, help="CV folds (default: 3)")
     parser.add_argument("--n-jobs", type=int, default=2, help="GridSearchCV jobs (default: 2)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="split, folds and weights (default: 0)")
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="torch threads per fit in the workers "
-                             "(default: cores // n_jobs, at least 1)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="split, folds and weights (default: 0)"
+    )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="torch threads per fit in the workers (default: cores // n_jobs, at least 1)",
+    )
     parser.add_argument("--skip-skorch", action="store_true", help="time skrnn only")
     args = parser.parse_args(argv)
     if args.folds < 2:
@@ -236,17 +262,24 @@ def main(argv=None):
 
     X, y = load_digits_sequences(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=args.seed)
+        X, y, test_size=0.25, stratify=y, random_state=args.seed
+    )
     batch_size = min(MAX_BATCH, len(y_train) * (args.folds - 1) // args.folds)
 
-    print(f"python {platform.python_version()}, numpy {np.__version__}, skrnn {skrnn.__version__}"
-          + ("" if torch is None else f", torch {torch.__version__}, skorch {skorch.__version__}")
-          + f"; {cores} CPUs")
-    print(f"digits {X.shape}: {len(y_train)} train, {len(y_test)} test; GridSearchCV hidden sizes "
-          f"{sizes}, cell {args.cell}, {args.folds}-fold, n_jobs={args.n_jobs}")
-    print(f"Adam lr {LEARNING_RATE}, at most {max_iter} epochs (stop: tol {TOL}, "
-          f"n_iter_no_change {N_ITER_NO_CHANGE}), batch {batch_size}; torch threads: "
-          f"{worker_threads} per worker, {cores} in the main process")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, skrnn {skrnn.__version__}"
+        + ("" if torch is None else f", torch {torch.__version__}, skorch {skorch.__version__}")
+        + f"; {cores} CPUs"
+    )
+    print(
+        f"digits {X.shape}: {len(y_train)} train, {len(y_test)} test; GridSearchCV hidden sizes "
+        f"{sizes}, cell {args.cell}, {args.folds}-fold, n_jobs={args.n_jobs}"
+    )
+    print(
+        f"Adam lr {LEARNING_RATE}, at most {max_iter} epochs (stop: tol {TOL}, "
+        f"n_iter_no_change {N_ITER_NO_CHANGE}), batch {batch_size}; torch threads: "
+        f"{worker_threads} per worker, {cores} in the main process"
+    )
     print(f"before: {_load()}\n")
 
     results = []
@@ -258,11 +291,23 @@ def main(argv=None):
     elif torch is None:
         skipped = f"skorch + torch: not installed, skipped ({INSTALL_HINT} to compare)"
     else:
-        search = skorch_search(args.cell, sizes, max_iter, batch_size, args.folds, args.seed,
-                               args.n_jobs, worker_threads)
+        search = skorch_search(
+            args.cell,
+            sizes,
+            max_iter,
+            batch_size,
+            args.folds,
+            args.seed,
+            args.n_jobs,
+            worker_threads,
+        )
         X32 = (X_train.astype(np.float32), X_test.astype(np.float32))
-        results.append(("skorch (float32)", run(search, X32[0], y_train.astype(np.int64),
-                                                 X32[1], y_test.astype(np.int64))))
+        results.append(
+            (
+                "skorch (float32)",
+                run(search, X32[0], y_train.astype(np.int64), X32[1], y_test.astype(np.int64)),
+            )
+        )
 
     header = f"{'library':<17} {'search s':>9} {'hidden':>7} {'test acc':>9} {'refit epochs':>13}"
     print(header)

@@ -95,7 +95,7 @@ def make_data(n_samples, n_timesteps, n_features, dtype, seed=0):
     """Standard-normal sequences (N, T, F) in ``dtype`` and y (N,) = tanh(mean of the last 5 steps)."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((n_samples, n_timesteps, n_features)).astype(dtype, copy=False)
-    y = np.tanh(X[:, -min(5, n_timesteps):, :].mean(axis=(1, 2))).astype(dtype)
+    y = np.tanh(X[:, -min(5, n_timesteps) :, :].mean(axis=(1, 2))).astype(dtype)
     return X, y
 
 
@@ -144,8 +144,14 @@ BPTT_STEPS = None
 
 
 def _estimator(cell, hidden, batch, seed):
-    return RNNRegressor(cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1,
-                        random_state=seed, bptt_steps=BPTT_STEPS)
+    return RNNRegressor(
+        cell=cell,
+        hidden_size=hidden,
+        batch_size=batch,
+        max_iter=1,
+        random_state=seed,
+        bptt_steps=BPTT_STEPS,
+    )
 
 
 def _fit(est, X, y):
@@ -241,9 +247,13 @@ def predict_layouts(n, T, F, hidden, seed):
     est = _fit(_estimator(CELLS[0], hidden, 64, seed), small, small[:, :, 0].sum(axis=1))
     X = rng.normal(size=(n, T, F))
     padded = X.copy()
-    padded[::2, (4 * T) // 5:] = np.nan
-    layouts = {"C float64": X, "NaN-padded": padded, "Fortran": np.asfortranarray(X),
-               "float32": X.astype(np.float32)}
+    padded[::2, (4 * T) // 5 :] = np.nan
+    layouts = {
+        "C float64": X,
+        "NaN-padded": padded,
+        "Fortran": np.asfortranarray(X),
+        "float32": X.astype(np.float32),
+    }
     print(f"predict peak by layout of X ({CELLS[0]}, hidden {hidden}, N={n}, T={T}, F={F})")
     for name, A in layouts.items():
         tracemalloc.reset_peak()
@@ -257,34 +267,65 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Peak memory (tracemalloc) of skrnn's fit and predict as N grows.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="N = 2,000 and 20,000, first cell only (under a minute)")
-    parser.add_argument("--n", type=_int_list, default=None,
-                        help="comma-separated numbers of sequences (default: 10000,100000)")
-    parser.add_argument("--cells", default="rnn,lstm",
-                        help="comma-separated cells: rnn, lstm, gru (default: rnn,lstm)")
-    parser.add_argument("--dtypes", default="float64",
-                        help="comma-separated: float32 and/or float64 (default: float64)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="N = 2,000 and 20,000, first cell only (under a minute)",
+    )
+    parser.add_argument(
+        "--n",
+        type=_int_list,
+        default=None,
+        help="comma-separated numbers of sequences (default: 10000,100000)",
+    )
+    parser.add_argument(
+        "--cells",
+        default="rnn,lstm",
+        help="comma-separated cells: rnn, lstm, gru (default: rnn,lstm)",
+    )
+    parser.add_argument(
+        "--dtypes",
+        default="float64",
+        help="comma-separated: float32 and/or float64 (default: float64)",
+    )
     parser.add_argument("--timesteps", type=int, default=50, help="T (default: 50)")
     parser.add_argument("--features", type=int, default=8, help="features per step (default: 8)")
     parser.add_argument("--hidden-size", type=int, default=64, help="hidden size (default: 64)")
-    parser.add_argument("--batch-size", type=_int_list, default=[200],
-                        help="minibatch size(s), comma-separated (default: 200)")
+    parser.add_argument(
+        "--batch-size",
+        type=_int_list,
+        default=[200],
+        help="minibatch size(s), comma-separated (default: 200)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="data and weights seed (default: 0)")
-    parser.add_argument("--top", type=int, default=0, metavar="K",
-                        help="also list the K lines holding most memory during training "
-                             "(one extra fit: first cell and dtype, largest N)")
-    parser.add_argument("--bptt", type=int, default=None, metavar="K",
-                        help="truncated BPTT: bptt_steps=K (e.g. --timesteps 10000 "
-                             "--n 200,2000 --batch-size 32 --bptt 100)")
-    parser.add_argument("--layouts", action="store_true",
-                        help="only the predict peak for C, NaN-padded, Fortran and float32 "
-                             "X (N = the largest --n, default 20000)")
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also list the K lines holding most memory during training "
+        "(one extra fit: first cell and dtype, largest N)",
+    )
+    parser.add_argument(
+        "--bptt",
+        type=int,
+        default=None,
+        metavar="K",
+        help="truncated BPTT: bptt_steps=K (e.g. --timesteps 10000 "
+        "--n 200,2000 --batch-size 32 --bptt 100)",
+    )
+    parser.add_argument(
+        "--layouts",
+        action="store_true",
+        help="only the predict peak for C, NaN-padded, Fortran and float32 "
+        "X (N = the largest --n, default 20000)",
+    )
     args = parser.parse_args(argv)
     if args.layouts:
         tracemalloc.start()
-        predict_layouts(max(args.n or [20_000]), args.timesteps, args.features,
-                        args.hidden_size, args.seed)
+        predict_layouts(
+            max(args.n or [20_000]), args.timesteps, args.features, args.hidden_size, args.seed
+        )
         return
     global BPTT_STEPS
     BPTT_STEPS = args.bptt
@@ -308,19 +349,29 @@ def main(argv=None):
     if min(sizes) < max(batches):
         parser.error(f"every N must be at least the batch size ({max(batches)})")
 
-    print(f"python {platform.python_version()}, numpy {np.__version__}, skrnn {skrnn.__version__}; "
-          f"{os.cpu_count()} CPUs")
-    print(f"RNNRegressor(hidden_size={H}, max_iter=1, adam, bptt_steps={args.bptt}), "
-          f"T={T}, features={F}; "
-          f"memory traced by tracemalloc, MB = 1e6 bytes")
-    print("fit/predict peak: memory added on top of X and y (which the caller holds); "
-          "/X: in multiples of X MB")
-    print("held: memory held by fit during training; batch: one minibatch's working "
-          "memory (training peak - held)")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, skrnn {skrnn.__version__}; "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"RNNRegressor(hidden_size={H}, max_iter=1, adam, bptt_steps={args.bptt}), "
+        f"T={T}, features={F}; "
+        f"memory traced by tracemalloc, MB = 1e6 bytes"
+    )
+    print(
+        "fit/predict peak: memory added on top of X and y (which the caller holds); "
+        "/X: in multiples of X MB"
+    )
+    print(
+        "held: memory held by fit during training; batch: one minibatch's working "
+        "memory (training peak - held)"
+    )
     print()
-    header = (f"{'cell':<5} {'dtype':<8} {'batch':>5} {'N':>8} {'X MB':>8} {'fit peak':>9} "
-              f"{'/X':>5} {'held':>8} {'/X':>5} {'batch MB':>9} {'pred peak':>9} {'/X':>5} "
-              f"{'fit s':>6} {'pred s':>6}")
+    header = (
+        f"{'cell':<5} {'dtype':<8} {'batch':>5} {'N':>8} {'X MB':>8} {'fit peak':>9} "
+        f"{'/X':>5} {'held':>8} {'/X':>5} {'batch MB':>9} {'pred peak':>9} {'/X':>5} "
+        f"{'fit s':>6} {'pred s':>6}"
+    )
     print(header)
     print("-" * len(header))
     tracemalloc.start()
@@ -334,21 +385,28 @@ def main(argv=None):
                         r = measure(cell, dtype, n, T, F, H, batch, args.seed)
                         groups.setdefault((cell, dtype.name, batch), []).append((n, r))
                         mark = "*" if r["fit_prep"] else " "
-                        print(f"{cell:<5} {dtype.name:<8} {batch:>5} {n:>8} {_mb(r['X']):>8} "
-                              f"{_mb(r['fit_peak']):>8}{mark} {_ratio(r['fit_peak'], r['X']):>5} "
-                              f"{_mb(r['held']):>8} {_ratio(r['held'], r['X']):>5} "
-                              f"{_mb(r['batch']):>9} {_mb(r['pred_peak']):>9} "
-                              f"{_ratio(r['pred_peak'], r['X']):>5} "
-                              f"{r['fit_seconds']:>6.1f} {r['pred_seconds']:>6.1f}", flush=True)
+                        print(
+                            f"{cell:<5} {dtype.name:<8} {batch:>5} {n:>8} {_mb(r['X']):>8} "
+                            f"{_mb(r['fit_peak']):>8}{mark} {_ratio(r['fit_peak'], r['X']):>5} "
+                            f"{_mb(r['held']):>8} {_ratio(r['held'], r['X']):>5} "
+                            f"{_mb(r['batch']):>9} {_mb(r['pred_peak']):>9} "
+                            f"{_ratio(r['pred_peak'], r['X']):>5} "
+                            f"{r['fit_seconds']:>6.1f} {r['pred_seconds']:>6.1f}",
+                            flush=True,
+                        )
         print("-" * len(header))
         print("* the fit peak came before training (validation / building the training arrays)")
 
         if len(sizes) > 1:
             print()
-            print("growth per extra sequence, in bytes and in multiples of one sequence "
-                  "of X (T x features x itemsize):")
-            print(f"{'cell':<5} {'dtype':<8} {'batch':>5} {'seq B':>6} {'fit peak':>14} "
-                  f"{'held':>14} {'batch work':>14} {'predict':>14} {'batch MB / (B*T*H*item)':>24}")
+            print(
+                "growth per extra sequence, in bytes and in multiples of one sequence "
+                "of X (T x features x itemsize):"
+            )
+            print(
+                f"{'cell':<5} {'dtype':<8} {'batch':>5} {'seq B':>6} {'fit peak':>14} "
+                f"{'held':>14} {'batch work':>14} {'predict':>14} {'batch MB / (B*T*H*item)':>24}"
+            )
             for (cell, dname, batch), rows in groups.items():
                 per_seq = T * F * np.dtype(dname).itemsize
                 cols = []
@@ -358,23 +416,31 @@ def main(argv=None):
                 unit = batch * T * H * np.dtype(dname).itemsize
                 work = [r["batch"] / unit for _, r in rows if r["batch"] is not None]
                 work_txt = "-" if not work else " / ".join(f"{w:.1f}" for w in work)
-                print(f"{cell:<5} {dname:<8} {batch:>5} {per_seq:>6} {cols[0]:>14} {cols[1]:>14} "
-                      f"{cols[2]:>14} {cols[3]:>14} {work_txt:>24}")
-            print("(last column: the minibatch working memory in units of one "
-                  "(batch, T, hidden) array, at each N)")
+                print(
+                    f"{cell:<5} {dname:<8} {batch:>5} {per_seq:>6} {cols[0]:>14} {cols[1]:>14} "
+                    f"{cols[2]:>14} {cols[3]:>14} {work_txt:>24}"
+                )
+            print(
+                "(last column: the minibatch working memory in units of one "
+                "(batch, T, hidden) array, at each N)"
+            )
 
         if args.top > 0:
             cell, dtype, n = cells[0], dtypes[0], max(sizes)
             print()
-            print(f"lines holding the most new memory at the first optimizer step "
-                  f"({cell}, {dtype.name}, batch {batches[0]}, N={n}, X {_x_mb(n, T, F, dtype)} MB):")
+            print(
+                f"lines holding the most new memory at the first optimizer step "
+                f"({cell}, {dtype.name}, batch {batches[0]}, N={n}, X {_x_mb(n, T, F, dtype)} MB):"
+            )
             stats = top_lines(cell, dtype, n, T, F, H, batches[0], args.seed, args.top)
             if stats is None:
                 print("  (unavailable: skrnn._optim.Adam.update not found)")
             for s in stats or []:
                 frame = s.traceback[0]
-                print(f"  {s.size_diff / MB:8.1f} MB in {s.count_diff:>6} blocks  "
-                      f"{_short(frame.filename)}:{frame.lineno}")
+                print(
+                    f"  {s.size_diff / MB:8.1f} MB in {s.count_diff:>6} blocks  "
+                    f"{_short(frame.filename)}:{frame.lineno}"
+                )
     finally:
         tracemalloc.stop()
     print(f"\ntotal {time.perf_counter() - start:.0f} s")

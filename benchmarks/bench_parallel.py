@@ -51,8 +51,7 @@ def search(X, y, n_jobs, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="8,16,32,64",
-                   type=lambda s: [int(v) for v in s.split(",")])
+    p.add_argument("--sizes", default="8,16,32,64", type=lambda s: [int(v) for v in s.split(",")])
     p.add_argument("--cells", default="rnn,gru", type=lambda s: s.split(","))
     p.add_argument("--max-iter", type=int, default=20)
     p.add_argument("--dask", action="store_true", help="also run on a local Dask cluster")
@@ -62,9 +61,11 @@ def main(argv=None):
     X, _, y, _ = train_test_split(X, y, train_size=0.75, random_state=0, stratify=y)
     cores = joblib.cpu_count()
     n_fits = len(args.sizes) * len(args.cells) * 3 + 1
-    print(f"GridSearchCV: {len(args.sizes) * len(args.cells)} candidates x 3 folds + refit "
-          f"= {n_fits} fits of {args.max_iter} epochs on {len(X)} digit sequences; "
-          f"{cores} cores, BLAS threads here {_blas_threads()}")
+    print(
+        f"GridSearchCV: {len(args.sizes) * len(args.cells)} candidates x 3 folds + refit "
+        f"= {n_fits} fits of {args.max_iter} epochs on {len(X)} digit sequences; "
+        f"{cores} cores, BLAS threads here {_blas_threads()}"
+    )
     workers = joblib.Parallel(n_jobs=-1)(joblib.delayed(_blas_threads)() for _ in range(cores))
     print(f"loky workers' BLAS threads: {workers}")
 
@@ -79,20 +80,30 @@ def main(argv=None):
     if args.dask:
         from distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=cores,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             print(f"dask workers' BLAS threads: {list(client.run(_blas_threads).values())}")
             with joblib.parallel_backend("dask"):
                 t, gs = search(X, y, -1, args)
         rows.append((f"dask LocalCluster ({cores} processes)", t, gs))
 
     base = rows[0][1]
-    print(f"\n{'run':38}{'seconds':>9}{'speed-up':>10}  chosen                          "
-          f"equal to 1-thread serial")
+    print(
+        f"\n{'run':38}{'seconds':>9}{'speed-up':>10}  chosen                          "
+        f"equal to 1-thread serial"
+    )
     for name, t, gs in rows:
-        same = np.array_equal(gs.cv_results_["mean_test_score"],
-                              ref.cv_results_["mean_test_score"])
+        same = np.array_equal(
+            gs.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"]
+        )
         print(f"{name:38}{t:9.1f}{base / t:9.2f}x  {str(gs.best_params_):32}{same}")
 
 

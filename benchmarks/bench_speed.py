@@ -98,9 +98,15 @@ LEARNING_RATE = 1e-3
 BUSY_SHARE = 0.05
 #: environment variables that steer BLAS / OpenMP threading or kernels (reported only)
 THREAD_ENV_VARS = (
-    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
-    "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE", "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS", "NVPL_BLAS_DEBUG_CPU_TYPE", "ONEDNN_MAX_CPU_ISA",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "MKL_NUM_THREADS",
+    "MKL_DEBUG_CPU_TYPE",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "NVPL_BLAS_DEBUG_CPU_TYPE",
+    "ONEDNN_MAX_CPU_ISA",
 )
 
 
@@ -109,7 +115,7 @@ def make_data(n_samples, n_timesteps, n_features, dtype, seed=0):
     """Standard-normal sequences (N, T, F) and a smooth scalar target (N,)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_timesteps, n_features)).astype(dtype)
-    tail = X[:, -min(10, n_timesteps):, :]
+    tail = X[:, -min(10, n_timesteps) :, :]
     y = np.tanh(tail.mean(axis=(1, 2))) + 0.1 * rng.standard_normal(n_samples)
     return X, y.astype(dtype)
 
@@ -311,7 +317,9 @@ def environment_report():
     except ImportError:
         lines.append("threadpoolctl not installed: BLAS/threads unknown")
     env = {k: os.environ[k] for k in THREAD_ENV_VARS if k in os.environ}
-    lines.append("thread/kernel env vars: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "none set"))
+    lines.append(
+        "thread/kernel env vars: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "none set")
+    )
     return lines
 
 
@@ -349,8 +357,10 @@ class OtherLoad:
         if measured is None:
             return "CPU used by other processes: unknown (no /proc/stat)"
         others, wall, share = measured
-        line = (f"CPU used by other processes during the run: {others:.1f} CPU-s "
-                f"in {wall:.0f} s ({100 * share:.0f}% of the machine)")
+        line = (
+            f"CPU used by other processes during the run: {others:.1f} CPU-s "
+            f"in {wall:.0f} s ({100 * share:.0f}% of the machine)"
+        )
         if share > BUSY_SHARE:
             line += " -- WARNING: the machine was not idle; timings are unreliable"
         return line
@@ -366,20 +376,44 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Seconds per training epoch and per predict: skrnn vs PyTorch CPU.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help=f"configs {','.join(QUICK_CONFIGS)} with N/{QUICK_N_DIVISOR} (under a minute)")
-    parser.add_argument("--configs", default=None,
-                        help="comma-separated subset of " + ",".join(CONFIGS) + " (default: all, or A,B with --quick)")
-    parser.add_argument("--cells", default="rnn", help="comma-separated cells: rnn, lstm, gru (default: rnn)")
-    parser.add_argument("--dtypes", default="float32,float64", help="comma-separated (default: float32,float64)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed rounds after the warm-up; median shown (>= 3)")
-    parser.add_argument("--skrnn-mode", choices=("loop", "fit"), default="loop",
-                        help="loop: drive loss_and_grad + Adam as _fit_stochastic does (default); "
-                             "fit: time est.fit(max_iter=1), fixed overhead included")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"configs {','.join(QUICK_CONFIGS)} with N/{QUICK_N_DIVISOR} (under a minute)",
+    )
+    parser.add_argument(
+        "--configs",
+        default=None,
+        help="comma-separated subset of "
+        + ",".join(CONFIGS)
+        + " (default: all, or A,B with --quick)",
+    )
+    parser.add_argument(
+        "--cells", default="rnn", help="comma-separated cells: rnn, lstm, gru (default: rnn)"
+    )
+    parser.add_argument(
+        "--dtypes", default="float32,float64", help="comma-separated (default: float32,float64)"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="timed rounds after the warm-up; median shown (>= 3)",
+    )
+    parser.add_argument(
+        "--skrnn-mode",
+        choices=("loop", "fit"),
+        default="loop",
+        help="loop: drive loss_and_grad + Adam as _fit_stochastic does (default); "
+        "fit: time est.fit(max_iter=1), fixed overhead included",
+    )
     args = parser.parse_args(argv)
 
-    names = args.configs.split(",") if args.configs else (
-        list(QUICK_CONFIGS) if args.quick else list(CONFIGS))
+    names = (
+        args.configs.split(",")
+        if args.configs
+        else (list(QUICK_CONFIGS) if args.quick else list(CONFIGS))
+    )
     unknown = [c for c in names if c not in CONFIGS]
     if unknown:
         parser.error(f"unknown configs {unknown}; choose from {list(CONFIGS)}")
@@ -399,12 +433,16 @@ def main(argv=None):
         torch.set_num_threads(2)
     for line in environment_report():
         print(line)
-    print(f"skrnn epoch timed by: {args.skrnn_mode}; repeats: {args.repeats} (median), "
-          f"1 warm-up; N divided by {divisor}")
+    print(
+        f"skrnn epoch timed by: {args.skrnn_mode}; repeats: {args.repeats} (median), "
+        f"1 warm-up; N divided by {divisor}"
+    )
     print()
 
-    header = (f"{'config':<26} {'cell':<5} {'dtype':<8} {'skrnn s/ep':>11} {'torch s/ep':>11} "
-              f"{'ratio':>7} {'skrnn pred':>11} {'torch pred':>11} {'ratio':>7}")
+    header = (
+        f"{'config':<26} {'cell':<5} {'dtype':<8} {'skrnn s/ep':>11} {'torch s/ep':>11} "
+        f"{'ratio':>7} {'skrnn pred':>11} {'torch pred':>11} {'ratio':>7}"
+    )
     print(header)
     print("-" * len(header))
     fit_ratios, pred_ratios, notes = [], [], []
@@ -429,25 +467,31 @@ def main(argv=None):
                     fit_ratios.append(rf)
                 if rp:
                     pred_ratios.append(rp)
-                print(f"{label:<26} {cell:<5} {dtype.name:<8} {_fmt(sf):>11} {_fmt(tf):>11} "
-                      f"{_fmt(rf, True):>7} {_fmt(sp):>11} {_fmt(tp):>11} {_fmt(rp, True):>7}{flag}",
-                      flush=True)
+                print(
+                    f"{label:<26} {cell:<5} {dtype.name:<8} {_fmt(sf):>11} {_fmt(tf):>11} "
+                    f"{_fmt(rf, True):>7} {_fmt(sp):>11} {_fmt(tp):>11} {_fmt(rp, True):>7}{flag}",
+                    flush=True,
+                )
                 if r["note"]:
                     notes.append(f"{label} {cell} {dtype.name}: {r['note']}")
     if fit_ratios:
         gm = lambda v: float(np.exp(np.mean(np.log(v))))  # noqa: E731
         print("-" * len(header))
-        print(f"geometric mean ratio skrnn/torch: epoch {gm(fit_ratios):.2f}x "
-              f"({sum(r < 1 for r in fit_ratios)}/{len(fit_ratios)} faster), "
-              f"predict {gm(pred_ratios):.2f}x "
-              f"({sum(r < 1 for r in pred_ratios)}/{len(pred_ratios)} faster)")
+        print(
+            f"geometric mean ratio skrnn/torch: epoch {gm(fit_ratios):.2f}x "
+            f"({sum(r < 1 for r in fit_ratios)}/{len(fit_ratios)} faster), "
+            f"predict {gm(pred_ratios):.2f}x "
+            f"({sum(r < 1 for r in pred_ratios)}/{len(pred_ratios)} faster)"
+        )
     elif torch is None:
         print("(torch is missing: no ratios)")
     for note in notes:
         print("note:", note)
     if any_busy:
-        print(f"!busy: other processes used more than {100 * BUSY_SHARE:.0f}% of the CPUs "
-              "while that row ran; rerun it on an idle machine")
+        print(
+            f"!busy: other processes used more than {100 * BUSY_SHARE:.0f}% of the CPUs "
+            "while that row ran; rerun it on an idle machine"
+        )
     print(load.report())
 
 

@@ -29,8 +29,9 @@ def epoch_seconds(X, y, cell, hidden, batch, repeats, pool):
     base.BUCKET_POOL = pool
     times = []
     for r in range(repeats + 1):  # the first is a warm-up
-        est = RNNRegressor(cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1,
-                           random_state=r)
+        est = RNNRegressor(
+            cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1, random_state=r
+        )
         tic = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -54,16 +55,22 @@ def main():
     y = rng.normal(size=n)
     full = rng.normal(size=(n, T, F))
     default_pool = base.BUCKET_POOL
-    print(f"N={n}, lengths 10..{T} (mean {lengths.mean():.0f}), features {F}, "
-          f"hidden {H}, batch {B}; seconds per epoch, median of {args.repeats}")
-    print(f"{'cell':5} {'bucketed':>9} {'unbucketed':>11} {'all-200':>8} "
-          f"{'bucketed/all':>13} {'unbucketed/all':>15}")
+    print(
+        f"N={n}, lengths 10..{T} (mean {lengths.mean():.0f}), features {F}, "
+        f"hidden {H}, batch {B}; seconds per epoch, median of {args.repeats}"
+    )
+    print(
+        f"{'cell':5} {'bucketed':>9} {'unbucketed':>11} {'all-200':>8} "
+        f"{'bucketed/all':>13} {'unbucketed/all':>15}"
+    )
     for cell in cells:
         bucketed = epoch_seconds(seqs, y, cell, H, B, args.repeats, default_pool)
         plain = epoch_seconds(seqs, y, cell, H, B, args.repeats, 1)
         equal = epoch_seconds(full, y, cell, H, B, args.repeats, default_pool)
-        print(f"{cell:5} {bucketed:9.3f} {plain:11.3f} {equal:8.3f} "
-              f"{bucketed / equal:12.2f}x {plain / equal:14.2f}x")
+        print(
+            f"{cell:5} {bucketed:9.3f} {plain:11.3f} {equal:8.3f} "
+            f"{bucketed / equal:12.2f}x {plain / equal:14.2f}x"
+        )
     base.BUCKET_POOL = default_pool
     print(f"ideal (mean length / 200): {lengths.mean() / T:.2f}x")
 

@@ -94,7 +94,8 @@ def torch_step(cell_name, T, N, F, H, dtype, train, repeats, seed=0):
     torch.set_num_threads(2)
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
     layer = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell_name](
-        F, H, batch_first=True).to(tdtype)
+        F, H, batch_first=True
+    ).to(tdtype)
     x = torch.randn(N, T, F, dtype=tdtype)
 
     def run():
@@ -116,8 +117,10 @@ def main(argv=None):
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
-    head = (f"{'cfg':4}{'cell':6}{'dtype':9}{'mode':9}{'N':>6}  {'skrnn':>8}"
-            f"{'overhead':>10}{'GEMM':>8}{'elemwise':>10}  {'torch':>8}{'ratio':>7}")
+    head = (
+        f"{'cfg':4}{'cell':6}{'dtype':9}{'mode':9}{'N':>6}  {'skrnn':>8}"
+        f"{'overhead':>10}{'GEMM':>8}{'elemwise':>10}  {'torch':>8}{'ratio':>7}"
+    )
     print("milliseconds per time step of one batch (training) or predict chunk")
     print(head)
     print("-" * len(head))
@@ -131,17 +134,18 @@ def main(argv=None):
                     if train:
                         N = B
                     else:  # the chunk predict uses (BaseRNN._output)
-                        N = max(_base.PREDICT_ELEMENTS // (T * G * H),
-                                _base.PREDICT_MIN_CHUNK)
+                        N = max(_base.PREDICT_ELEMENTS // (T * G * H), _base.PREDICT_MIN_CHUNK)
                     total = skrnn_step(cell_name, T, N, H, dtype, train, args.repeats)
                     over = skrnn_step(cell_name, T, 1, H, dtype, train, args.repeats)
                     gemm = gemm_step(T, N, H, G, dtype, train, args.repeats)
                     ref = torch_step(cell_name, T, N, F, H, dtype, train, args.repeats)
                     elem = total - over - gemm
                     ms = [1e3 * v for v in (total, over, gemm, elem, ref)]
-                    print(f"{cfg:4}{cell_name:6}{dname:9}{'fit' if train else 'predict':9}"
-                          f"{N:>6}  {ms[0]:8.3f}{ms[1]:10.3f}{ms[2]:8.3f}{ms[3]:10.3f}  "
-                          f"{ms[4]:8.3f}{total / ref:6.2f}x")
+                    print(
+                        f"{cfg:4}{cell_name:6}{dname:9}{'fit' if train else 'predict':9}"
+                        f"{N:>6}  {ms[0]:8.3f}{ms[1]:10.3f}{ms[2]:8.3f}{ms[3]:10.3f}  "
+                        f"{ms[4]:8.3f}{total / ref:6.2f}x"
+                    )
 
 
 if __name__ == "__main__":

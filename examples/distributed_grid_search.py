@@ -35,13 +35,20 @@ from skrnn.datasets import load_digits_sequences
 def make_search(max_iter):
     return GridSearchCV(
         RNNClassifier(learning_rate_init=0.01, max_iter=max_iter, random_state=0),
-        {"hidden_size": [16, 32], "cell": ["rnn", "gru"]}, cv=3, n_jobs=-1)
+        {"hidden_size": [16, 32], "cell": ["rnn", "gru"]},
+        cv=3,
+        n_jobs=-1,
+    )
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="GridSearchCV of an RNNClassifier on Dask.")
-    p.add_argument("scheduler", nargs="?", default=None,
-                   help="scheduler address (default: start a local cluster)")
+    p.add_argument(
+        "scheduler",
+        nargs="?",
+        default=None,
+        help="scheduler address (default: start a local cluster)",
+    )
     p.add_argument("--max-iter", type=int, default=30)
     p.add_argument("--no-check", action="store_true", help="skip the serial comparison")
     args = p.parse_args(argv)
@@ -49,12 +56,22 @@ def main(argv=None):
 
     X, y = load_digits_sequences(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
-    cluster = None if args.scheduler else LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None)
+    cluster = (
+        None
+        if args.scheduler
+        else LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    )
     with Client(args.scheduler or cluster) as client:
-        print(f"cluster: {len(client.scheduler_info()['workers'])} workers at "
-              f"{client.scheduler.address}")
+        print(
+            f"cluster: {len(client.scheduler_info()['workers'])} workers at "
+            f"{client.scheduler.address}"
+        )
         search = make_search(args.max_iter)
         t0 = time.perf_counter()
         with warnings.catch_warnings(), joblib.parallel_backend("dask"):
@@ -66,8 +83,10 @@ def main(argv=None):
     res = search.cv_results_
     for params, mean, std in zip(res["params"], res["mean_test_score"], res["std_test_score"]):
         print(f"  {params}: {mean:.4f} +- {std:.4f}")
-    print(f"best {search.best_params_}, test accuracy "
-          f"{search.score(X_test, y_test):.4f}, search {elapsed:.1f} s on the cluster")
+    print(
+        f"best {search.best_params_}, test accuracy "
+        f"{search.score(X_test, y_test):.4f}, search {elapsed:.1f} s on the cluster"
+    )
     if not args.no_check:
         serial = make_search(args.max_iter).set_params(n_jobs=1)
         with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):

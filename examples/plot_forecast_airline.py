@@ -174,12 +174,16 @@ SOLVERS = {
 CHOSEN = dict(log=True, window=12, cell="gru", hidden_size=8, solver="lbfgs")
 
 # ``--select``: every combination (48 candidates)
-GRID = dict(log=[False, True], window=[12, 24], cell=["lstm", "gru"],
-            hidden_size=[8, 16, 32], solver=["adam", "lbfgs"])
+GRID = dict(
+    log=[False, True],
+    window=[12, 24],
+    cell=["lstm", "gru"],
+    hidden_size=[8, 16, 32],
+    solver=["adam", "lbfgs"],
+)
 
 # ``--fast``: a smoke test of the same code path
-FAST_GRID = dict(log=[False, True], window=[12], cell=["lstm"], hidden_size=[8],
-                 solver=["adam"])
+FAST_GRID = dict(log=[False, True], window=[12], cell=["lstm"], hidden_size=[8], solver=["adam"])
 
 
 class SeedAverage(RegressorMixin, BaseEstimator):
@@ -208,8 +212,10 @@ class SeedAverage(RegressorMixin, BaseEstimator):
 
 
 def describe(config):
-    return (f"{'log, ' if config['log'] else ''}window={config['window']}, "
-            f"{config['cell']}, hidden_size={config['hidden_size']}, {config['solver']}")
+    return (
+        f"{'log, ' if config['log'] else ''}window={config['window']}, "
+        f"{config['cell']}, hidden_size={config['hidden_size']}, {config['solver']}"
+    )
 
 
 def make_forecaster(config, args, calibration_size=None):
@@ -218,8 +224,12 @@ def make_forecaster(config, args, calibration_size=None):
     forecasts); otherwise no transformation. Either way the forecaster's
     default ``standardize=True`` standardizes the differenced series the
     network sees."""
-    network = RNNRegressor(cell=config["cell"], hidden_size=config["hidden_size"],
-                           max_iter=args.max_iter, **SOLVERS[config["solver"]])
+    network = RNNRegressor(
+        cell=config["cell"],
+        hidden_size=config["hidden_size"],
+        max_iter=args.max_iter,
+        **SOLVERS[config["solver"]],
+    )
     transformer_y = None
     if config["log"]:
         transformer_y = FunctionTransformer(np.log, inverse_func=np.exp)
@@ -241,8 +251,13 @@ def backtest_rnn(config, y_train, args):
     # set again here, for joblib's worker processes (--n-jobs)
     with threadpool_limits(limits=args.blas_threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        _, metrics = backtest(make_forecaster(config, args), y_train,
-                              initial=BACKTEST_INITIAL, steps=BACKTEST_STEPS, refit=True)
+        _, metrics = backtest(
+            make_forecaster(config, args),
+            y_train,
+            initial=BACKTEST_INITIAL,
+            steps=BACKTEST_STEPS,
+            refit=True,
+        )
     return metrics["MAE"].tolist(), time.perf_counter() - tic
 
 
@@ -275,8 +290,7 @@ BASELINES = {
     "seasonal naive": seasonal_naive,
     "ridge, 12 lags of y": lambda y, s: ridge_recursive(y, s, difference=False),
     "ridge, 12 lags of diff(y)": lambda y, s: ridge_recursive(y, s, difference=True),
-    "ridge, 12 lags of diff(log y)": lambda y, s: ridge_recursive(y, s, difference=True,
-                                                                  log=True),
+    "ridge, 12 lags of diff(log y)": lambda y, s: ridge_recursive(y, s, difference=True, log=True),
 }
 
 
@@ -285,8 +299,9 @@ def backtest_baseline(forecast, y_train):
     folds = []
     for start in range(BACKTEST_INITIAL, len(y_train), BACKTEST_STEPS):
         k = min(BACKTEST_STEPS, len(y_train) - start)
-        folds.append(mean_absolute_error(y_train.iloc[start:start + k],
-                                         forecast(y_train.iloc[:start], k)))
+        folds.append(
+            mean_absolute_error(y_train.iloc[start : start + k], forecast(y_train.iloc[:start], k))
+        )
     return folds
 
 
@@ -299,35 +314,63 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Forecast the last 36 months of the airline series with an "
         "RNNForecaster chosen by backtest on the first 108, against seasonal-naive "
-        "and ridge baselines.")
-    parser.add_argument("--select", action="store_true",
-                        help=f"choose the configuration by backtest among the "
-                        f"{len(candidates(GRID))} candidates of the grid (several "
-                        f"minutes) instead of using the one it picked")
-    parser.add_argument("--fast", action="store_true",
-                        help="smoke test: choose between 2 small candidates, 1 seed, "
-                        "60 epochs")
-    parser.add_argument("--seeds", type=int, default=5,
-                        help="networks averaged per forecaster (default: 5)")
-    parser.add_argument("--max-iter", type=int, default=300,
-                        help="epochs (adam) or iterations (lbfgs) per network "
-                        "(default: 300)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random_state of the first network (default: 0)")
-    parser.add_argument("--coverage", type=float, default=0.8,
-                        help="coverage of the forecast interval (default: 0.8)")
-    parser.add_argument("--calibration-size", type=int, default=40,
-                        help="final training months held out to calibrate the "
-                        "interval (default: 40)")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="candidates backtested in parallel with --select "
-                        "(default: 1)")
-    parser.add_argument("--blas-threads", type=int, default=1,
-                        help="BLAS threads (default: 1, the faster for these small "
-                        "matrices; L-BFGS fits of hidden_size >= 16 come out slightly "
-                        "different with more threads)")
-    parser.add_argument("--output", default="airline_forecast.png",
-                        help="figure file (default: airline_forecast.png)")
+        "and ridge baselines."
+    )
+    parser.add_argument(
+        "--select",
+        action="store_true",
+        help=f"choose the configuration by backtest among the "
+        f"{len(candidates(GRID))} candidates of the grid (several "
+        f"minutes) instead of using the one it picked",
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="smoke test: choose between 2 small candidates, 1 seed, 60 epochs",
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="networks averaged per forecaster (default: 5)"
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=300,
+        help="epochs (adam) or iterations (lbfgs) per network (default: 300)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random_state of the first network (default: 0)"
+    )
+    parser.add_argument(
+        "--coverage",
+        type=float,
+        default=0.8,
+        help="coverage of the forecast interval (default: 0.8)",
+    )
+    parser.add_argument(
+        "--calibration-size",
+        type=int,
+        default=40,
+        help="final training months held out to calibrate the interval (default: 40)",
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="candidates backtested in parallel with --select (default: 1)",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default: 1, the faster for these small "
+        "matrices; L-BFGS fits of hidden_size >= 16 come out slightly "
+        "different with more threads)",
+    )
+    parser.add_argument(
+        "--output",
+        default="airline_forecast.png",
+        help="figure file (default: airline_forecast.png)",
+    )
     args = parser.parse_args(argv)
     if args.fast:
         args.seeds, args.max_iter = 1, 60
@@ -344,32 +387,42 @@ def main(argv=None):
 def run(args):
     y = load_airline()
     y_train, y_test = y.iloc[:-N_TEST], y.iloc[-N_TEST:]
-    print(f"airline passengers: train {y_train.index[0]:%Y-%m}..{y_train.index[-1]:%Y-%m} "
-          f"({len(y_train)} months), test {y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m} "
-          f"({len(y_test)} months)")
+    print(
+        f"airline passengers: train {y_train.index[0]:%Y-%m}..{y_train.index[-1]:%Y-%m} "
+        f"({len(y_train)} months), test {y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m} "
+        f"({len(y_test)} months)"
+    )
 
     # 1. choose the RNN on the training months only: rolling-origin backtest
-    grid = FAST_GRID if args.fast else GRID if args.select else {k: [v] for k, v in
-                                                                  CHOSEN.items()}
+    grid = FAST_GRID if args.fast else GRID if args.select else {k: [v] for k, v in CHOSEN.items()}
     configs = candidates(grid)
     starts = range(BACKTEST_INITIAL, len(y_train), BACKTEST_STEPS)
-    print(f"\nbacktest on the training months: folds "
-          f"{', '.join(str(y_train.index[s].year) for s in starts)}, each forecast "
-          f"{BACKTEST_STEPS} months ahead from a refit on the months before it; "
-          f"{len(configs)} candidate(s), differentiation=1, average of {args.seeds} "
-          f"network(s), max_iter={args.max_iter}")
+    print(
+        f"\nbacktest on the training months: folds "
+        f"{', '.join(str(y_train.index[s].year) for s in starts)}, each forecast "
+        f"{BACKTEST_STEPS} months ahead from a refit on the months before it; "
+        f"{len(configs)} candidate(s), differentiation=1, average of {args.seeds} "
+        f"network(s), max_iter={args.max_iter}"
+    )
     if args.n_jobs != 1 and len(configs) > 1:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=args.n_jobs)(
-            delayed(backtest_rnn)(c, y_train, args) for c in configs)
+            delayed(backtest_rnn)(c, y_train, args) for c in configs
+        )
     else:
         results = [backtest_rnn(c, y_train, args) for c in configs]
-    table = pd.DataFrame([
-        {"candidate": describe(c), "MAE": np.mean(folds),
-         **{f"fold {i + 1}": f for i, f in enumerate(folds)}, "seconds": seconds}
-        for c, (folds, seconds) in zip(configs, results)
-    ]).sort_values("MAE", kind="stable")
+    table = pd.DataFrame(
+        [
+            {
+                "candidate": describe(c),
+                "MAE": np.mean(folds),
+                **{f"fold {i + 1}": f for i, f in enumerate(folds)},
+                "seconds": seconds,
+            }
+            for c, (folds, seconds) in zip(configs, results)
+        ]
+    ).sort_values("MAE", kind="stable")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     best = configs[table.index[0]]
     best_backtest = table["MAE"].iloc[0]
@@ -394,11 +447,14 @@ def run(args):
     rows.insert(0, (rnn_name, best_backtest, seconds))
 
     truth = y_test.to_numpy()
-    print(f"\nforecasts of the {N_TEST} test months "
-          f"({y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m}), fitted on the "
-          f"{len(y_train)} training months:")
-    print(f"{'model':<58} {'backtest MAE':>12} {'test MAE':>9} {'test RMSE':>9} "
-          f"{'fit seconds':>11}")
+    print(
+        f"\nforecasts of the {N_TEST} test months "
+        f"({y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m}), fitted on the "
+        f"{len(y_train)} training months:"
+    )
+    print(
+        f"{'model':<58} {'backtest MAE':>12} {'test MAE':>9} {'test RMSE':>9} {'fit seconds':>11}"
+    )
     figures = {}
     for name, backtest_mae, seconds in rows:
         mae = mean_absolute_error(truth, forecasts[name])
@@ -408,38 +464,69 @@ def run(args):
     inside = (truth >= interval["lower"].to_numpy()) & (truth <= interval["upper"].to_numpy())
     coverage = float(inside.mean())
     width = float((interval["upper"] - interval["lower"]).mean())
-    print(f"(the RNN's fit seconds include the copy fitted without the last "
-          f"{args.calibration_size} months for the interval)")
-    print(f"\n{args.coverage:.0%} split-conformal interval (calibration_size="
-          f"{args.calibration_size}): covers {inside.sum()} of {N_TEST} test months "
-          f"({coverage:.0%}), mean width {width:.0f} thousand passengers")
+    print(
+        f"(the RNN's fit seconds include the copy fitted without the last "
+        f"{args.calibration_size} months for the interval)"
+    )
+    print(
+        f"\n{args.coverage:.0%} split-conformal interval (calibration_size="
+        f"{args.calibration_size}): covers {inside.sum()} of {N_TEST} test months "
+        f"({coverage:.0%}), mean width {width:.0f} thousand passengers"
+    )
 
     rnn_mae = figures[rnn_name]
     beaten = [name for name in BASELINES if rnn_mae < figures[name]]
     not_beaten = [name for name in BASELINES if name not in beaten]
-    print(f"RNN test MAE {rnn_mae:.2f}: lower than {', '.join(beaten) or 'no baseline'}"
-          + (f"; NOT lower than {', '.join(not_beaten)}" if not_beaten else ""))
+    print(
+        f"RNN test MAE {rnn_mae:.2f}: lower than {', '.join(beaten) or 'no baseline'}"
+        + (f"; NOT lower than {', '.join(not_beaten)}" if not_beaten else "")
+    )
 
     if plt is None:
         print("matplotlib is not installed: no figure.")
     else:
         fig, ax = plt.subplots(figsize=(10, 5))
-        ax.plot(y_train.index, y_train, color="black", linewidth=1,
-                label="history (training months)")
-        ax.plot(y_test.index, y_test, color="black", linewidth=3, alpha=0.5,
-                label="truth (test months)")
-        ax.fill_between(y_test.index, interval["lower"], interval["upper"], color="C0",
-                        alpha=0.2, label=f"RNN {args.coverage:.0%} interval")
-        ax.plot(y_test.index, forecasts[rnn_name], color="C0", linewidth=2,
-                label=f"RNN (MAE {rnn_mae:.1f})")
+        ax.plot(
+            y_train.index, y_train, color="black", linewidth=1, label="history (training months)"
+        )
+        ax.plot(
+            y_test.index,
+            y_test,
+            color="black",
+            linewidth=3,
+            alpha=0.5,
+            label="truth (test months)",
+        )
+        ax.fill_between(
+            y_test.index,
+            interval["lower"],
+            interval["upper"],
+            color="C0",
+            alpha=0.2,
+            label=f"RNN {args.coverage:.0%} interval",
+        )
+        ax.plot(
+            y_test.index,
+            forecasts[rnn_name],
+            color="C0",
+            linewidth=2,
+            label=f"RNN (MAE {rnn_mae:.1f})",
+        )
         for i, name in enumerate(BASELINES):
-            ax.plot(y_test.index, forecasts[name], color=f"C{i + 1}", linewidth=1,
-                    label=f"{name} (MAE {figures[name]:.1f})")
+            ax.plot(
+                y_test.index,
+                forecasts[name],
+                color=f"C{i + 1}",
+                linewidth=1,
+                label=f"{name} (MAE {figures[name]:.1f})",
+            )
         ax.axvline(y_test.index[0], color="grey", linewidth=0.5)
         ax.set_xlabel("month")
         ax.set_ylabel("passengers (thousands)")
-        ax.set_title(f"Airline passengers: 36-month forecasts from 1957-12\n"
-                     f"RNN: {describe(best)}, chosen by backtest on the training months")
+        ax.set_title(
+            f"Airline passengers: 36-month forecasts from 1957-12\n"
+            f"RNN: {describe(best)}, chosen by backtest on the training months"
+        )
         ax.legend(loc="upper left", fontsize="small")
         fig.tight_layout()
         fig.savefig(args.output, dpi=100)

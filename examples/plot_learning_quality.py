@@ -78,10 +78,17 @@ def flat(X):
     return X.reshape(len(X), -1)
 
 
-stopping = dict(early_stopping=True, validation_fraction=0.1, tol=1e-4,
-                n_iter_no_change=20, random_state=0)
-rnn = dict(hidden_size=64, standardize="global", learning_rate="constant",
-           learning_rate_init=0.01, max_iter=200, **stopping)
+stopping = dict(
+    early_stopping=True, validation_fraction=0.1, tol=1e-4, n_iter_no_change=20, random_state=0
+)
+rnn = dict(
+    hidden_size=64,
+    standardize="global",
+    learning_rate="constant",
+    learning_rate_init=0.01,
+    max_iter=200,
+    **stopping,
+)
 models = {
     "MLP (64 pixels)": (MLPClassifier(max_iter=1000, **stopping), flat),
     "LSTM (8 x 8)": (RNNClassifier(cell="lstm", **rnn), np.asarray),
@@ -89,16 +96,20 @@ models = {
 }
 
 results = {}
-print(f"{'model':<16} {'test accuracy':>13} {'epochs':>6} "
-      f"{'best validation':>15} {'fit seconds':>11}")
+print(
+    f"{'model':<16} {'test accuracy':>13} {'epochs':>6} "
+    f"{'best validation':>15} {'fit seconds':>11}"
+)
 for name, (model, view) in models.items():
     tic = time.perf_counter()
     model.fit(view(X_train), y_train)
     seconds = time.perf_counter() - tic
     accuracy = model.score(view(X_test), y_test)
     results[name] = accuracy
-    print(f"{name:<16} {accuracy:>13.4f} {model.n_iter_:>6d} "
-          f"{model.best_validation_score_:>15.4f} {seconds:>11.1f}")
+    print(
+        f"{name:<16} {accuracy:>13.4f} {model.n_iter_:>6d} "
+        f"{model.best_validation_score_:>15.4f} {seconds:>11.1f}"
+    )
 
 if plt is None:
     print("matplotlib is not installed: no figure.")

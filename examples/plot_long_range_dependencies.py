@@ -57,24 +57,38 @@ def parse_args(argv=None):
         description="Test MSE of Elman RNN, LSTM and GRU on the adding problem, "
         "against the sequence length T."
     )
-    parser.add_argument("--timesteps", type=comma_list(int), default=[10, 25, 50, 100],
-                        help="sequence lengths T, comma-separated (default: 10,25,50,100)")
-    parser.add_argument("--cells", type=comma_list(str), default=["rnn", "lstm", "gru"],
-                        help="cells, comma-separated (default: rnn,lstm,gru)")
-    parser.add_argument("--n-train", type=int, default=2000,
-                        help="training sequences per T (default: 2000); 1000 test sequences")
-    parser.add_argument("--max-iter", type=int, default=30,
-                        help="training epochs (default: 30)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds the data and the networks (default: 0)")
+    parser.add_argument(
+        "--timesteps",
+        type=comma_list(int),
+        default=[10, 25, 50, 100],
+        help="sequence lengths T, comma-separated (default: 10,25,50,100)",
+    )
+    parser.add_argument(
+        "--cells",
+        type=comma_list(str),
+        default=["rnn", "lstm", "gru"],
+        help="cells, comma-separated (default: rnn,lstm,gru)",
+    )
+    parser.add_argument(
+        "--n-train",
+        type=int,
+        default=2000,
+        help="training sequences per T (default: 2000); 1000 test sequences",
+    )
+    parser.add_argument("--max-iter", type=int, default=30, help="training epochs (default: 30)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seeds the data and the networks (default: 0)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    print(f"adding problem: {args.n_train} training and {N_TEST} test sequences "
-          f"per T, hidden_size=32, adam, {args.max_iter} epochs, seed {args.seed}")
+    print(
+        f"adding problem: {args.n_train} training and {N_TEST} test sequences "
+        f"per T, hidden_size=32, adam, {args.max_iter} epochs, seed {args.seed}"
+    )
 
     mse = {cell: [] for cell in args.cells}
     baseline = []  # predicting 1 on each test set (1/6 in expectation)
@@ -95,15 +109,21 @@ def main(argv=None):
                 n_iter_no_change=args.max_iter,  # no early stop on the plateau
                 # each cell reading all T steps from its last state: no
                 # patches, no pooling (the README's table measures the cells)
-                pooling="last", patch_size=None, init="uniform",
-                learning_rate="constant", standardize=False,
+                pooling="last",
+                patch_size=None,
+                init="uniform",
+                learning_rate="constant",
+                standardize=False,
                 random_state=args.seed,
             )
             tic = time.perf_counter()
             model.fit(X_train, y_train)
             mse[cell].append(mean_squared_error(y_test, model.predict(X_test)))
-            print(f"  T={T:4d} {cell:>4}: test MSE {mse[cell][-1]:.4f} "
-                  f"({time.perf_counter() - tic:.1f}s)", flush=True)
+            print(
+                f"  T={T:4d} {cell:>4}: test MSE {mse[cell][-1]:.4f} "
+                f"({time.perf_counter() - tic:.1f}s)",
+                flush=True,
+            )
     elapsed = time.perf_counter() - tic_all
 
     header = f"| T | {' | '.join(args.cells)} | predict 1 |"
@@ -113,8 +133,10 @@ def main(argv=None):
     for i, T in enumerate(args.timesteps):
         cells = " | ".join(f"{mse[cell][i]:.4f}" for cell in args.cells)
         print(f"| {T} | {cells} | {baseline[i]:.4f} |")
-    print(f"\ntest MSE; predicting 1 gives 1/6 = {BASELINE:.4f} in expectation. "
-          f"Total {elapsed:.0f}s.")
+    print(
+        f"\ntest MSE; predicting 1 gives 1/6 = {BASELINE:.4f} in expectation. "
+        f"Total {elapsed:.0f}s."
+    )
 
     if plt is None:
         print("matplotlib is not installed: no figure.")
@@ -122,8 +144,7 @@ def main(argv=None):
         fig, ax = plt.subplots(figsize=(7.5, 4))
         for cell in args.cells:
             ax.plot(args.timesteps, mse[cell], marker="o", label=cell)
-        ax.axhline(BASELINE, color="grey", linestyle="--",
-                   label="predict 1 (MSE 1/6)")
+        ax.axhline(BASELINE, color="grey", linestyle="--", label="predict 1 (MSE 1/6)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(args.timesteps)

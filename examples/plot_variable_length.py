@@ -64,8 +64,10 @@ print(f"test accuracy {np.mean(pred == y_test):.3f} on {len(y_test)} sequences")
 bins = [20, 45, 70, 95, 121]
 for lo, hi in zip(bins[:-1], bins[1:]):
     sel = (len_test >= lo) & (len_test < hi)
-    print(f"  length {lo:3d}-{hi - 1:3d}: accuracy {np.mean(pred[sel] == y_test[sel]):.3f}"
-          f" ({sel.sum()} sequences)")
+    print(
+        f"  length {lo:3d}-{hi - 1:3d}: accuracy {np.mean(pred[sel] == y_test[sel]):.3f}"
+        f" ({sel.sum()} sequences)"
+    )
 
 if plt is None:
     print("matplotlib is not installed: no figure.")
@@ -79,9 +81,12 @@ else:
     ax1.set_title("one training sequence per class")
     ax1.legend()
     mids = [(lo + hi - 1) / 2 for lo, hi in zip(bins[:-1], bins[1:])]
-    acc = [np.mean(pred[(len_test >= lo) & (len_test < hi)] ==
-                   y_test[(len_test >= lo) & (len_test < hi)])
-           for lo, hi in zip(bins[:-1], bins[1:])]
+    acc = [
+        np.mean(
+            pred[(len_test >= lo) & (len_test < hi)] == y_test[(len_test >= lo) & (len_test < hi)]
+        )
+        for lo, hi in zip(bins[:-1], bins[1:])
+    ]
     ax2.bar(mids, acc, width=20)
     ax2.set_ylim(0, 1)
     ax2.set_xlabel("sequence length")

@@ -103,25 +103,40 @@ def neg_mae(forecaster, y_fold, _unused=None):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="GridSearchCV over an RNNForecaster's window and hidden size, "
-        "with TimeSeriesSplit folds on the airline training months.")
-    parser.add_argument("--windows", default="12,24",
-                        help="windows to try, comma-separated (default: 12,24)")
-    parser.add_argument("--sizes", default="8,16,32",
-                        help="hidden sizes to try, comma-separated (default: 8,16,32)")
-    parser.add_argument("--max-iter", type=int, default=300,
-                        help="L-BFGS iterations per fit (default: 300)")
-    parser.add_argument("--refit", choices=["r2", "mae"], default="r2",
-                        help="score that picks the candidate (default: r2)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="the networks' random_state (default: 0)")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="GridSearchCV's n_jobs (default: 1)")
-    parser.add_argument("--blas-threads", type=int, default=1,
-                        help="BLAS threads (default: 1, the faster for these small "
-                        "matrices; L-BFGS fits of hidden_size >= 16 come out slightly "
-                        "different with more threads)")
-    parser.add_argument("--fast", action="store_true",
-                        help="smoke test: windows 12, sizes 4,8, 30 iterations")
+        "with TimeSeriesSplit folds on the airline training months."
+    )
+    parser.add_argument(
+        "--windows", default="12,24", help="windows to try, comma-separated (default: 12,24)"
+    )
+    parser.add_argument(
+        "--sizes",
+        default="8,16,32",
+        help="hidden sizes to try, comma-separated (default: 8,16,32)",
+    )
+    parser.add_argument(
+        "--max-iter", type=int, default=300, help="L-BFGS iterations per fit (default: 300)"
+    )
+    parser.add_argument(
+        "--refit",
+        choices=["r2", "mae"],
+        default="r2",
+        help="score that picks the candidate (default: r2)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="the networks' random_state (default: 0)"
+    )
+    parser.add_argument("--n-jobs", type=int, default=1, help="GridSearchCV's n_jobs (default: 1)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default: 1, the faster for these small "
+        "matrices; L-BFGS fits of hidden_size >= 16 come out slightly "
+        "different with more threads)",
+    )
+    parser.add_argument(
+        "--fast", action="store_true", help="smoke test: windows 12, sizes 4,8, 30 iterations"
+    )
     args = parser.parse_args(argv)
     if args.fast:
         args.windows, args.sizes, args.max_iter = "12", "4,8", 30
@@ -142,39 +157,52 @@ def run(args):
     y_train, y_test = y.iloc[:-N_TEST], y.iloc[-N_TEST:]
 
     forecaster = RNNForecaster(
-        RNNRegressor(cell="gru", solver="lbfgs", alpha=0.1, max_iter=args.max_iter,
-                     random_state=args.seed),
+        RNNRegressor(
+            cell="gru", solver="lbfgs", alpha=0.1, max_iter=args.max_iter, random_state=args.seed
+        ),
         differentiation=1,
     )
     param_grid = {"window": args.windows, "estimator__hidden_size": args.sizes}
     cv = TimeSeriesSplit(n_splits=3, test_size=12)
     months = y_train.index
     for i, (train, test) in enumerate(cv.split(y_train)):
-        print(f"fold {i}: fit on {months[train[0]]:%Y-%m}..{months[train[-1]]:%Y-%m} "
-              f"({len(train)} months), forecast {months[test[0]]:%Y-%m}.."
-              f"{months[test[-1]]:%Y-%m}")
-    search = GridSearchCV(forecaster, param_grid, cv=cv,
-                          scoring={"r2": r2, "mae": neg_mae}, refit=args.refit,
-                          error_score="raise", n_jobs=args.n_jobs)
+        print(
+            f"fold {i}: fit on {months[train[0]]:%Y-%m}..{months[train[-1]]:%Y-%m} "
+            f"({len(train)} months), forecast {months[test[0]]:%Y-%m}.."
+            f"{months[test[-1]]:%Y-%m}"
+        )
+    search = GridSearchCV(
+        forecaster,
+        param_grid,
+        cv=cv,
+        scoring={"r2": r2, "mae": neg_mae},
+        refit=args.refit,
+        error_score="raise",
+        n_jobs=args.n_jobs,
+    )
     tic = time.perf_counter()
     search.fit(y_train)
     seconds = time.perf_counter() - tic
 
     res = search.cv_results_
-    table = pd.DataFrame({
-        "window": res["param_window"],
-        "hidden_size": res["param_estimator__hidden_size"],
-        "mean R^2": res["mean_test_r2"],
-        "std R^2": res["std_test_r2"],
-        "mean MAE": -res["mean_test_mae"],
-        "std MAE": res["std_test_mae"],
-        f"rank ({args.refit})": res[f"rank_test_{args.refit}"],
-        "fit seconds": res["mean_fit_time"],
-    })
-    print(f"\nGridSearchCV(RNNForecaster(RNNRegressor(cell='gru', solver='lbfgs', "
-          f"alpha=0.1, max_iter={args.max_iter}), differentiation=1), cv=TimeSeriesSplit("
-          f"n_splits=3, test_size=12)) on {len(y_train)} training months, "
-          f"{seconds:.1f}s:")
+    table = pd.DataFrame(
+        {
+            "window": res["param_window"],
+            "hidden_size": res["param_estimator__hidden_size"],
+            "mean R^2": res["mean_test_r2"],
+            "std R^2": res["std_test_r2"],
+            "mean MAE": -res["mean_test_mae"],
+            "std MAE": res["std_test_mae"],
+            f"rank ({args.refit})": res[f"rank_test_{args.refit}"],
+            "fit seconds": res["mean_fit_time"],
+        }
+    )
+    print(
+        f"\nGridSearchCV(RNNForecaster(RNNRegressor(cell='gru', solver='lbfgs', "
+        f"alpha=0.1, max_iter={args.max_iter}), differentiation=1), cv=TimeSeriesSplit("
+        f"n_splits=3, test_size=12)) on {len(y_train)} training months, "
+        f"{seconds:.1f}s:"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     best = search.best_params_
     print(f"chosen (by {args.refit}): {best}")
@@ -187,16 +215,20 @@ def run(args):
         by_hand.append(r2_score(fold, fitted.predict(len(fold))))
     from_search = [res[f"split{i}_test_r2"][search.best_index_] for i in range(3)]
     same = np.allclose(by_hand, from_search, rtol=0, atol=1e-12)
-    print(f"fold R^2 of the chosen candidate: GridSearchCV "
-          f"{', '.join(f'{v:.4f}' for v in from_search)}; hand loop "
-          f"{', '.join(f'{v:.4f}' for v in by_hand)} ({'the same' if same else 'DIFFERENT'})")
+    print(
+        f"fold R^2 of the chosen candidate: GridSearchCV "
+        f"{', '.join(f'{v:.4f}' for v in from_search)}; hand loop "
+        f"{', '.join(f'{v:.4f}' for v in by_hand)} ({'the same' if same else 'DIFFERENT'})"
+    )
 
     pred = search.best_estimator_.predict(N_TEST)
     test_r2 = r2_score(y_test, pred)
     test_mae = mean_absolute_error(y_test, pred)
-    print(f"refitted on all {len(y_train)} training months, forecast of the {N_TEST} test "
-          f"months {y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m}: R^2 {test_r2:.3f}, "
-          f"MAE {test_mae:.2f}")
+    print(
+        f"refitted on all {len(y_train)} training months, forecast of the {N_TEST} test "
+        f"months {y_test.index[0]:%Y-%m}..{y_test.index[-1]:%Y-%m}: R^2 {test_r2:.3f}, "
+        f"MAE {test_mae:.2f}"
+    )
     return {
         "best_params": best,
         "cv_results": table,

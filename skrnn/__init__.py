@@ -1,8 +1,8 @@
 """skrnn: recurrent neural networks as scikit-learn estimators, BPTT in NumPy."""
 
+from . import _version
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
-from . import _version
 
 __all__ = ["RNNClassifier", "RNNRegressor", "__version__"]
 

@@ -35,18 +35,31 @@ def build_parser():
             "pixels, then report the held-out test accuracy."
         ),
     )
-    parser.add_argument("--cell", default="gru", choices=["rnn", "lstm", "gru"],
-                        help="recurrent cell (default: gru, the estimators' default)")
-    parser.add_argument("--sizes", type=_sizes, default=[8, 16, 32, 64],
-                        help="comma-separated hidden sizes to try (default: 8,16,32,64)")
-    parser.add_argument("--folds", type=int, default=3,
-                        help="cross-validation folds (default: 3)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed for the split, the folds and the weights (default: 0)")
-    parser.add_argument("--max-iter", type=int, default=100,
-                        help="maximum epochs per fit (default: 100)")
-    parser.add_argument("--n-jobs", type=int, default=2,
-                        help="parallel GridSearchCV jobs (default: 2)")
+    parser.add_argument(
+        "--cell",
+        default="gru",
+        choices=["rnn", "lstm", "gru"],
+        help="recurrent cell (default: gru, the estimators' default)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=[8, 16, 32, 64],
+        help="comma-separated hidden sizes to try (default: 8,16,32,64)",
+    )
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default: 3)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed for the split, the folds and the weights (default: 0)",
+    )
+    parser.add_argument(
+        "--max-iter", type=int, default=100, help="maximum epochs per fit (default: 100)"
+    )
+    parser.add_argument(
+        "--n-jobs", type=int, default=2, help="parallel GridSearchCV jobs (default: 2)"
+    )
     return parser
 
 
@@ -58,16 +71,20 @@ def main(argv=None):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=args.seed
     )
-    print(f"skrnn {__version__}: digits as sequences, X {X.shape} "
-          f"(samples, time steps, features); {len(y_train)} train, {len(y_test)} test")
-    print(f"GridSearchCV over hidden_size {args.sizes}, cell={args.cell!r}, "
-          f"{args.folds}-fold CV, n_jobs={args.n_jobs}\n")
+    print(
+        f"skrnn {__version__}: digits as sequences, X {X.shape} "
+        f"(samples, time steps, features); {len(y_train)} train, {len(y_test)} test"
+    )
+    print(
+        f"GridSearchCV over hidden_size {args.sizes}, cell={args.cell!r}, "
+        f"{args.folds}-fold CV, n_jobs={args.n_jobs}\n"
+    )
 
     # the estimator's defaults but the cell and the epoch budget
-    estimator = RNNClassifier(cell=args.cell, max_iter=args.max_iter,
-                              random_state=args.seed)
+    estimator = RNNClassifier(cell=args.cell, max_iter=args.max_iter, random_state=args.seed)
     search = GridSearchCV(
-        estimator, {"hidden_size": args.sizes},
+        estimator,
+        {"hidden_size": args.sizes},
         cv=StratifiedKFold(args.folds, shuffle=True, random_state=args.seed),
         n_jobs=args.n_jobs,
     )
@@ -80,7 +97,9 @@ def main(argv=None):
     res = search.cv_results_
     print(f"{'hidden_size':>11}  {'CV accuracy':>11}  {'std':>6}  {'fit time (s)':>12}")
     for size, mean, std, fit_time in zip(
-        res["param_hidden_size"], res["mean_test_score"], res["std_test_score"],
+        res["param_hidden_size"],
+        res["mean_test_score"],
+        res["std_test_score"],
         res["mean_fit_time"],
     ):
         print(f"{size:>11}  {mean:>11.4f}  {std:>6.4f}  {fit_time:>12.2f}")

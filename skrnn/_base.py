@@ -350,8 +350,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "return_sequences": ["boolean"],
         "pooling": [StrOptions({"last", "mean", "max", "attention"})],
-        "patch_size": [Interval(Integral, 1, None, closed="left"),
-                       StrOptions({"auto"}), None],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "weights_init": [dict, None],
         "init": [StrOptions({"uniform", "orthogonal"})],
@@ -360,8 +359,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
-                               StrOptions({"auto"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -520,8 +518,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "bidirectional=False: a backward direction reads each sequence "
                 "from its end. Set bptt_steps=None or bidirectional=False."
             )
-        if (self.bptt_steps is not None and self.pooling != "last"
-                and not self.return_sequences):
+        if self.bptt_steps is not None and self.pooling != "last" and not self.return_sequences:
             raise ValueError(
                 f"bptt_steps={self.bptt_steps} (truncated BPTT) needs pooling='last', "
                 f"got pooling={self.pooling!r}: pooling over all steps cannot be "
@@ -552,9 +549,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "partial_fit does not support early_stopping=True: there is no "
                 "held-out set across calls. Use fit, or early_stopping=False."
             )
-        first_pass = not hasattr(self, "_params") or (
-            not self.warm_start and not incremental
-        )
+        first_pass = not hasattr(self, "_params") or (not self.warm_start and not incremental)
         rng = check_random_state(self.random_state)
         # A fit is a transaction: if anything raises (or Ctrl-C arrives) before
         # training has produced the weights -- validation recording
@@ -574,8 +569,16 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             if self.solver == "lbfgs":
                 fit_lbfgs(self, self._net, scaled, data)
             else:
-                fit_stochastic(self, self._net, scaled, data, validation, rng,
-                               incremental, self._validation_score)
+                fit_stochastic(
+                    self,
+                    self._net,
+                    scaled,
+                    data,
+                    validation,
+                    rng,
+                    incremental,
+                    self._validation_score,
+                )
             raw = self._standardization.to_raw(self._net, scaled)
             if not np.isfinite(raw).all():  # unreachable by design: guard
                 raise ValueError(
@@ -591,8 +594,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _reset_training_attributes(self, first_pass, incremental, validation):
         if self.solver == "lbfgs":  # as MLP: no loss curve for lbfgs
-            for attr in ("loss_curve_", "best_loss_", "validation_scores_",
-                         "best_validation_score_"):
+            for attr in (
+                "loss_curve_",
+                "best_loss_",
+                "validation_scores_",
+                "best_validation_score_",
+            ):
                 self.__dict__.pop(attr, None)
             self._optimizer = None
             return
@@ -621,14 +628,14 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         X, lengths = check_X(self, X, reset=first_pass)
         sw = None
         if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X[:, 0], dtype=np.float64,
-                                      ensure_non_negative=True)
+            sw = _check_sample_weight(
+                sample_weight, X[:, 0], dtype=np.float64, ensure_non_negative=True
+            )
             if not sw.any():
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
-            check_training_weights(sw, None, X.dtype if first_pass else self._params.dtype,
-                                   ["sample_weight"])
+                raise ValueError("Sample weights must contain at least one non-zero number.")
+            check_training_weights(
+                sw, None, X.dtype if first_pass else self._params.dtype, ["sample_weight"]
+            )
         if first_pass:
             self.patch_size_ = self._resolve_patch_size(X, lengths)
             self._fit_sequence_scaling(X, lengths, sw)
@@ -637,9 +644,13 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             X = X.astype(self._params.dtype, copy=False)
         n_samples = X.shape[0]
         Y = self._prepare_targets(
-            y, n_samples, X.dtype, reset=first_pass,
+            y,
+            n_samples,
+            X.dtype,
+            reset=first_pass,
             n_timesteps=X.shape[1] if self.return_sequences else None,
-            lengths=lengths, classes=classes,
+            lengths=lengths,
+            classes=classes,
         )
         if sw is not None:
             with np.errstate(over="ignore"):  # too large for X.dtype: refused below
@@ -651,7 +662,11 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             given = ["sample_weight"] if sample_weight is not None else []
             check_training_weights(sw, step_w, X.dtype, given + ["class_weight"])
         data = merge_duplicates(
-            X, Y, lengths, sw, step_w,
+            X,
+            Y,
+            lengths,
+            sw,
+            step_w,
             keep_order=self.solver != "lbfgs" and not self.shuffle,
         )
         if first_pass:
@@ -680,8 +695,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         if not first_pass:
             self._check_warm_start_compatible(spec)
             self._net.dropout = float(self.dropout)
-            return data, validation, self._net, self._standardization.from_raw(
-                self._net, self._params)
+            return (
+                data,
+                validation,
+                self._net,
+                self._standardization.from_raw(self._net, self._params),
+            )
         net = RNNNetwork(**spec)
         if self.weights_init is not None:
             raw = net.params_from(self.weights_init, X.dtype)
@@ -712,7 +731,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         return patch(X, lengths, self.patch_size_)
 
     def _standardize_mode(self):
-        """"auto" (many-to-one only), "sequence", "global" or None, as
+        """ "auto" (many-to-one only), "sequence", "global" or None, as
         ``standardize`` resolves."""
         if not isinstance(self.standardize, str):  # a bool, NumPy's too
             return "global" if self.standardize else None
@@ -730,7 +749,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             )
         if mode in ("sequence", "auto"):
             scaling = SequenceStandardization.fit(
-                X, lengths, "auto" if mode == "auto" else None, sample_weight)
+                X, lengths, "auto" if mode == "auto" else None, sample_weight
+            )
             if not scaling.features.any():  # "auto" mapping nothing: "global"
                 scaling = None
         self._sequence_scaling = scaling
@@ -755,7 +775,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         if self.out_activation_ == "identity":
             Y = data.Y
             std.y_mean, std.y_scale = weighted_moments(
-                Y, np.arange(len(Y)), data.lengths if Y.ndim == 3 else None, data.sw)
+                Y, np.arange(len(Y)), data.lengths if Y.ndim == 3 else None, data.sw
+            )
         return std
 
     def _standardize(self, data):
@@ -809,7 +830,9 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         n = len(data)
         stratify = self._stratify_labels(data)
         train, val = train_test_split(
-            np.arange(n), test_size=self.validation_fraction, random_state=rng,
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=rng,
             stratify=stratify,
         )
         if len(val) < 2:
@@ -838,11 +861,16 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     def _check_warm_start_compatible(self, spec):
         old = self._net
         current = dict(
-            cell=old.cell_name, n_features=old.n_features,
-            hidden_size=old.hidden_size, n_outputs=old.n_outputs,
-            out_activation=old.out_activation, activation=old.cell.activation,
-            num_layers=old.num_layers, bidirectional=old.n_directions == 2,
-            return_sequences=old.return_sequences, pooling=old.pooling,
+            cell=old.cell_name,
+            n_features=old.n_features,
+            hidden_size=old.hidden_size,
+            n_outputs=old.n_outputs,
+            out_activation=old.out_activation,
+            activation=old.cell.activation,
+            num_layers=old.num_layers,
+            bidirectional=old.n_directions == 2,
+            return_sequences=old.return_sequences,
+            pooling=old.pooling,
             dropout=spec["dropout"],  # training-only: may change between fits
         )
         changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
@@ -889,8 +917,9 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         for s in range(0, X.shape[0], chunk):
             idx = slice(s, s + chunk)
             T, L = batch_steps(lengths, idx, X.shape[1])
-            out = self._net.predict(params, self._time_major(X[idx, :T], params.dtype, L),
-                                    L, window, logits)
+            out = self._net.predict(
+                params, self._time_major(X[idx, :T], params.dtype, L), L, window, logits
+            )
             if out.ndim == 3:  # per-step outputs: batch-first, NaN at padding
                 out = out.transpose(1, 0, 2)
                 full = np.full((out.shape[0], X.shape[1], out.shape[2]), np.nan, out.dtype)

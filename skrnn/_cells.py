@@ -61,9 +61,7 @@ class ElmanCell:
 
     def __init__(self, activation="tanh"):
         if activation not in ("tanh", "relu"):
-            raise ValueError(
-                f"activation must be 'tanh' or 'relu', got {activation!r}."
-            )
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}.")
         self.activation = activation
 
     def forward(self, XW, W_hh, b_hh, state0=None, train=True):
@@ -310,8 +308,9 @@ class LSTMCell:
                 a = A[t]
                 c_t = C[t] if train else C[t & 1]
                 tc_t = TC[t] if train else TC[0]
-                h_prev, c_prev = (hs[t - 1], C[t - 1] if train else C[(t - 1) & 1]) \
-                    if t else (h0, c0)
+                h_prev, c_prev = (
+                    (hs[t - 1], C[t - 1] if train else C[(t - 1) & 1]) if t else (h0, c0)
+                )
                 if h_prev is not None:
                     np.matmul(h_prev, W_hhT, out=step)
                     a += step

@@ -10,8 +10,8 @@ from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     ATTRIBUTES_FEATURES_DOC,
@@ -20,7 +20,6 @@ from ._base import (
     BaseRNN,
 )
 from ._validation import check_y_classification, valid_steps
-
 
 CLASS_WEIGHT_DOC = """
     class_weight : dict, "balanced" or None, default=None
@@ -75,7 +74,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     >>> clf.predict_proba(X_test[:1]).shape
     (1, 10)
     """.format(
-        parameters=PARAMETERS_DOC.rstrip("\n") + CLASS_WEIGHT_DOC, features=ATTRIBUTES_FEATURES_DOC,
+        parameters=PARAMETERS_DOC.rstrip("\n") + CLASS_WEIGHT_DOC,
+        features=ATTRIBUTES_FEATURES_DOC,
         fit=ATTRIBUTES_FIT_DOC,
     )
 
@@ -125,19 +125,41 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         class_weight=None,
     ):
         super().__init__(
-            hidden_size, cell=cell, activation=activation, num_layers=num_layers,
-            bidirectional=bidirectional, return_sequences=return_sequences,
-            pooling=pooling, patch_size=patch_size,
-            dropout=dropout, weights_init=weights_init, init=init,
-            standardize=standardize, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t,
-            max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            max_grad_norm=max_grad_norm, bptt_steps=bptt_steps,
+            hidden_size,
+            cell=cell,
+            activation=activation,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            return_sequences=return_sequences,
+            pooling=pooling,
+            patch_size=patch_size,
+            dropout=dropout,
+            weights_init=weights_init,
+            init=init,
+            standardize=standardize,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            max_grad_norm=max_grad_norm,
+            bptt_steps=bptt_steps,
         )
         self.class_weight = class_weight
 
@@ -151,9 +173,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         multilabel = type_of_target(y) == "multilabel-indicator"
         if reset:
             from_classes = classes is not None and not multilabel
-            binarizer = LabelBinarizer().fit(
-                column_or_1d(classes) if from_classes else y
-            )
+            binarizer = LabelBinarizer().fit(column_or_1d(classes) if from_classes else y)
             if len(binarizer.classes_) < 2:
                 source = "classes" if from_classes else "y"
                 raise ValueError(
@@ -168,8 +188,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             self.out_activation_ = "softmax" if multiclass else "logistic"
             where = "the classes given" if from_classes else None
         else:
-            if classes is not None and not multilabel and not np.array_equal(
-                column_or_1d(classes), self.classes_
+            if (
+                classes is not None
+                and not multilabel
+                and not np.array_equal(column_or_1d(classes), self.classes_)
             ):
                 raise ValueError(
                     f"classes={list(classes)} differs from the classes_ of the first "
@@ -177,8 +199,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 )
             if type_of_target(y) != self._label_binarizer.y_type_ and not (
                 # a binary batch of a multiclass problem is still multiclass
-                self._label_binarizer.y_type_ == "multiclass"
-                and type_of_target(y) == "binary"
+                self._label_binarizer.y_type_ == "multiclass" and type_of_target(y) == "binary"
             ):
                 raise ValueError(
                     f"y is {type_of_target(y)}, but {type(self).__name__} was "
@@ -188,8 +209,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if where is not None and not multilabel:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if len(unseen):
-                hint = ("" if from_classes else
-                        " Set warm_start=False to start afresh.")
+                hint = "" if from_classes else " Set warm_start=False to start afresh."
                 raise ValueError(
                     f"y has classes {unseen.tolist()} not seen in {where}, whose "
                     f"classes are {self.classes_.tolist()}.{hint}"
@@ -257,8 +277,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self : RNNClassifier
             The updated estimator.
         """
-        if not hasattr(self, "_params") and classes is None and not (
-            type_of_target(y) == "multilabel-indicator"
+        if (
+            not hasattr(self, "_params")
+            and classes is None
+            and not (type_of_target(y) == "multilabel-indicator")
         ):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: every "
@@ -299,8 +321,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _check_class_weight_values(self):
         """Every weight of a dict (or of each dict of a list) is a finite
         number >= 0: a negative or NaN weight would drop or corrupt a class."""
-        dicts = self.class_weight if isinstance(self.class_weight, list) else [
-            self.class_weight]
+        dicts = self.class_weight if isinstance(self.class_weight, list) else [self.class_weight]
         for d in dicts:
             if not isinstance(d, dict):
                 continue

@@ -91,9 +91,7 @@ class RNNNetwork:
         if out_activation not in OUT_ACTIVATIONS:
             raise ValueError(f"unknown out_activation {out_activation!r}")
         if pooling != "last" and pooling not in POOLINGS:
-            raise ValueError(
-                f"pooling must be one of {['last', *POOLINGS]}, got {pooling!r}."
-            )
+            raise ValueError(f"pooling must be one of {['last', *POOLINGS]}, got {pooling!r}.")
         if return_sequences and pooling != "last":
             raise ValueError(
                 f"pooling={pooling!r} needs return_sequences=False: with "
@@ -281,8 +279,11 @@ class RNNNetwork:
                 x = _with_ones(x)
                 XW = (x @ np.column_stack([W_in, b_in]).T).reshape(T, N, -1)
                 hs, cache = self.cell.forward(
-                    XW, W["weight_hh" + sfx], W["bias_hh" + sfx],
-                    None if state0 is None else state0[layer], train,
+                    XW,
+                    W["weight_hh" + sfx],
+                    W["bias_hh" + sfx],
+                    None if state0 is None else state0[layer],
+                    train,
                 )
                 if keep:
                     out[:, :, direction * H : (direction + 1) * H] = (
@@ -351,8 +352,11 @@ class RNNNetwork:
         L = np.full(N, T) if lengths is None else np.asarray(lengths)
         many_to_one_last = not self.return_sequences and self.readout is None
         feat = np.empty((N, self.hidden_size), params.dtype) if many_to_one_last else None
-        acc = None if self.readout is None else self.readout.begin(
-            (N, self.hidden_size), params.dtype)
+        acc = (
+            None
+            if self.readout is None
+            else self.readout.begin((N, self.hidden_size), params.dtype)
+        )
         zs, state = [], None
         for s in range(0, T, window):
             # every sequence runs every window: steps past a sequence's end are
@@ -375,8 +379,16 @@ class RNNNetwork:
 
     # ------------------------------------------------------------ loss & grad
     def loss_and_grad(
-        self, params, X, y, sample_weight=None, alpha=0.0, dropout=None, lengths=None,
-        step_weight=None, bptt_steps=None,
+        self,
+        params,
+        X,
+        y,
+        sample_weight=None,
+        alpha=0.0,
+        dropout=None,
+        lengths=None,
+        step_weight=None,
+        bptt_steps=None,
     ):
         """Loss (see module docstring) and its gradient w.r.t. ``params``.
 
@@ -419,7 +431,14 @@ class RNNNetwork:
             )
         if bptt_steps is not None and X.shape[0] > bptt_steps:
             return self._truncated(
-                params, X, y, sample_weight, alpha, dropout, lengths, step_weight,
+                params,
+                X,
+                y,
+                sample_weight,
+                alpha,
+                dropout,
+                lengths,
+                step_weight,
                 bptt_steps,
             )
         loss, grad, _ = self._loss_grad_state(
@@ -427,8 +446,7 @@ class RNNNetwork:
         )
         return loss, grad
 
-    def _truncated(self, params, X, y, sample_weight, alpha, dropout, lengths,
-                   step_weight, k):
+    def _truncated(self, params, X, y, sample_weight, alpha, dropout, lengths, step_weight, k):
         """Truncated BPTT over windows of ``k`` steps: [0, k), [k, 2k), ...
 
         Each window runs the sequences that still have steps in it, from the
@@ -461,8 +479,7 @@ class RNNNetwork:
             Lw = np.minimum(L[active] - s, k)
             Tw = int(Lw.max())
             Xw = X[s : s + Tw, active]
-            drop = None if dropout is None else SequenceDropout(
-                dropout.keys[active], dropout.rng)
+            drop = None if dropout is None else SequenceDropout(dropout.keys[active], dropout.rng)
             if self.return_sequences:
                 yw, ww = y[s : s + Tw, active], w[active]
                 stepw = None if step_weight is None else step_weight[s : s + Tw, active]
@@ -484,8 +501,20 @@ class RNNNetwork:
         """Each layer's state after the last step (one direction)."""
         return [self.cell.final_state(layer.directions[0].cache) for layer in caches]
 
-    def _loss_grad_state(self, params, X, y, sample_weight, alpha, dropout, lengths,
-                         step_weight, state0=None, S=None, want_state=False):
+    def _loss_grad_state(
+        self,
+        params,
+        X,
+        y,
+        sample_weight,
+        alpha,
+        dropout,
+        lengths,
+        step_weight,
+        state0=None,
+        S=None,
+        want_state=False,
+    ):
         """loss_and_grad, from initial states ``state0``, normalised by ``S``
         (default: the batch's weight), also returning the final states."""
         W = self.unpack(params)
@@ -766,8 +795,8 @@ class _Pooling:
 class MeanPooling(_Pooling):
     """Mean over the valid steps, L_n of them::
 
-        feat_n  = (1 / L_n) sum_{t < L_n} o_tn
-        do_tn   = [t < L_n] dfeat_n / L_n
+    feat_n  = (1 / L_n) sum_{t < L_n} o_tn
+    do_tn   = [t < L_n] dfeat_n / L_n
     """
 
     def begin(self, shape, dtype):
@@ -785,8 +814,8 @@ class MeanPooling(_Pooling):
 class MaxPooling(_Pooling):
     """Elementwise maximum over the valid steps::
 
-        feat_nj = max_{t < L_n} o_tnj
-        do_tnj  = [t = t*_nj] dfeat_nj,   t*_nj = first t < L_n reaching the max
+    feat_nj = max_{t < L_n} o_tnj
+    do_tnj  = [t = t*_nj] dfeat_nj,   t*_nj = first t < L_n reaching the max
     """
 
     def begin(self, shape, dtype):
@@ -828,8 +857,9 @@ class AttentionPooling(_Pooling):
         return [("pool.weight", (1, width))]
 
     def begin(self, shape, dtype):
-        return _Acc(np.zeros(shape, dtype), np.zeros(shape[0], dtype),
-                    np.full(shape[0], -np.inf, dtype))
+        return _Acc(
+            np.zeros(shape, dtype), np.zeros(shape[0], dtype), np.full(shape[0], -np.inf, dtype)
+        )
 
     def update(self, acc, o, valid, W):
         s = np.where(valid, o @ W["pool.weight"][0], -np.inf)

@@ -29,9 +29,7 @@ class _Optimizer:
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
-            self.learning_rate = float(self.learning_rate_init) / (
-                time_step + 1
-            ) ** self.power_t
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
     def trigger_stopping(self, msg, verbose):
         """Return True to stop training, False after lowering the rate."""
@@ -53,8 +51,13 @@ class SGD(_Optimizer):
     """SGD with (Nesterov) momentum: v <- mu v - lr g; p <- p + v (+ mu v - lr g)."""
 
     def __init__(
-        self, params, learning_rate_init=0.1, lr_schedule="constant",
-        momentum=0.9, nesterov=True, power_t=0.5,
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
     ):
         super().__init__(learning_rate_init, lr_schedule, power_t)
         self.momentum = momentum
@@ -75,8 +78,14 @@ class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2014), bias correction folded into the step size."""
 
     def __init__(
-        self, params, learning_rate_init=0.001, lr_schedule="constant",
-        power_t=0.5, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        self,
+        params,
+        learning_rate_init=0.001,
+        lr_schedule="constant",
+        power_t=0.5,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
     ):
         super().__init__(learning_rate_init, lr_schedule, power_t)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon

@@ -35,11 +35,7 @@ AUTO_TARGET_STEPS = 64
 
 def _check_positive_int(value, name):
     """``value`` as a Python int >= 1, else a ValueError naming what came in."""
-    if (
-        isinstance(value, (bool, np.bool_))
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(
             f"{name} must be an int >= 1 (a number of time steps), got {value!r} "
             f"of type {type(value).__name__}."

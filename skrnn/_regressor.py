@@ -16,7 +16,7 @@ from ._validation import check_y_regression, valid_steps
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
-    __doc__ = """Recurrent neural network regressor trained by backpropagation through time.
+    __doc__ = f"""Recurrent neural network regressor trained by backpropagation through time.
 
     Reads each sequence with recurrent layers (Elman, LSTM or GRU; stacked,
     bidirectional) and predicts from a pooling of its hidden states over time
@@ -25,9 +25,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     with an L2 penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
     one flat vector; ``weights_`` exposes them under PyTorch's names.
 
-{parameters}    Attributes
+{PARAMETERS_DOC}    Attributes
     ----------
-{features}    n_outputs_ : int
+{ATTRIBUTES_FEATURES_DOC}    n_outputs_ : int
         Number of outputs.
     out_activation_ : str
         "identity".
@@ -35,7 +35,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Mean and standard deviation of each target by which the network was
         trained (``standardize``; None with ``standardize=False``). Already
         folded into ``weights_``: ``predict`` returns targets in their units.
-{fit}
+{ATTRIBUTES_FIT_DOC}
     See Also
     --------
     RNNClassifier : The classifier.
@@ -56,17 +56,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     True
     >>> sorted(reg.weights_)
     ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'pool.weight', 'weight_hh_l0', 'weight_ih_l0']
-    """.format(
-        parameters=PARAMETERS_DOC, features=ATTRIBUTES_FEATURES_DOC,
-        fit=ATTRIBUTES_FIT_DOC,
-    )
+    """
 
     def _prepare_targets(
         self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None, classes=None
     ):
         y = check_y_regression(self, y, n_samples, dtype, n_timesteps, lengths)
-        Y = y.reshape(n_samples, -1) if n_timesteps is None else y.reshape(
-            n_samples, n_timesteps, -1
+        Y = (
+            y.reshape(n_samples, -1)
+            if n_timesteps is None
+            else y.reshape(n_samples, n_timesteps, -1)
         )
         if reset:
             self.n_outputs_ = Y.shape[-1]

@@ -60,8 +60,7 @@ class Standardization:
 
     def _views(self, net, params):
         W = net.unpack(params)
-        first = [name[len("weight_ih"):] for name in W
-                 if name.startswith("weight_ih_l0")]
+        first = [name[len("weight_ih") :] for name in W if name.startswith("weight_ih_l0")]
         return W, first
 
     def to_raw(self, net, params):
@@ -122,12 +121,10 @@ def weighted_moments(X, rows, lengths, weights, elements=2**22):
                 ws = valid_steps(part_lengths, *part.shape[:2]) * ws[:, None]
             yield part, ws
 
-    first = [(float(ws.sum()), np.tensordot(ws, part, axes=ws.ndim))
-             for part, ws in chunks()]
+    first = [(float(ws.sum()), np.tensordot(ws, part, axes=ws.ndim)) for part, ws in chunks()]
     count = sum(c for c, _ in first)
     mean = sum(total for _, total in first) / count
-    var = sum(np.tensordot(ws, (part - mean) ** 2, axes=ws.ndim)
-              for part, ws in chunks()) / count
+    var = sum(np.tensordot(ws, (part - mean) ** 2, axes=ws.ndim) for part, ws in chunks()) / count
     std = np.sqrt(var)
     std[is_constant(var, mean, count)] = 1.0
     return mean, std
@@ -191,8 +188,7 @@ class TrainingSet:
 
         X (T, B, F), Y (B, K) or (T, B, K), step weights (T, B) or None.
         """
-        X = self._standardized(
-            np.ascontiguousarray(self.X[self.rows[idx], :T].transpose(1, 0, 2)))
+        X = self._standardized(np.ascontiguousarray(self.X[self.rows[idx], :T].transpose(1, 0, 2)))
         Y = self.Y[idx]
         if Y.ndim == 3:  # one target per step
             Y = np.ascontiguousarray(Y[:, :T].transpose(1, 0, 2))
@@ -235,8 +231,9 @@ def merge_duplicates(X, Y, lengths, sw, step_w, keep_order):
         digest[i] = np.frombuffer(h.digest(), dtype=np.uint64)
     _, first, inverse = np.unique(digest, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
-    weight = np.bincount(inverse, weights=None if sw is None else sw.astype(np.float64),
-                         minlength=len(first))
+    weight = np.bincount(
+        inverse, weights=None if sw is None else sw.astype(np.float64), minlength=len(first)
+    )
     groups = np.argsort(first, kind="stable") if keep_order else np.arange(len(first))
     groups = groups[weight[groups] > 0]
     order = first[groups]
@@ -245,9 +242,12 @@ def merge_duplicates(X, Y, lengths, sw, step_w, keep_order):
     else:
         merged_w = weight[groups].astype(X.dtype)
     return TrainingSet(
-        X=X, rows=order, Y=Y[order],
+        X=X,
+        rows=order,
+        Y=Y[order],
         lengths=None if lengths is None else lengths[order],
-        sw=merged_w, step_w=None if step_w is None else step_w[order],
+        sw=merged_w,
+        step_w=None if step_w is None else step_w[order],
         keys=digest[order, 0],
     )
 
@@ -261,8 +261,7 @@ def minibatches(n_samples, batch_size, lengths, shuffle, rng):
     and the batches are visited in random order.
     """
     if not shuffle:
-        return [slice(s, min(s + batch_size, n_samples))
-                for s in range(0, n_samples, batch_size)]
+        return [slice(s, min(s + batch_size, n_samples)) for s in range(0, n_samples, batch_size)]
     order = rng.permutation(n_samples)
     if lengths is None or BUCKET_POOL <= 1:
         return [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
@@ -277,7 +276,7 @@ def minibatches(n_samples, batch_size, lengths, shuffle, rng):
 
 # ------------------------------------------------------------ the stopping rule
 class StoppingRule:
-    """"No improvement by ``tol`` for ``n_iter_no_change`` epochs", MLP's rule.
+    """ "No improvement by ``tol`` for ``n_iter_no_change`` epochs", MLP's rule.
 
     Tracks the best value so far (the training loss, minimised, or the
     validation score, maximised) and the epochs since it last improved by
@@ -319,8 +318,11 @@ def _duration(seconds):
 
 
 def warn_diverged(solver, where, loss, est):
-    kept = ("the weights with the lowest loss evaluated" if solver == "lbfgs" else
-            "the weights of the best epoch so far")
+    kept = (
+        "the weights with the lowest loss evaluated"
+        if solver == "lbfgs"
+        else "the weights of the best epoch so far"
+    )
     kept += f" (training loss {loss:.6g})"
     warnings.warn(
         f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
@@ -403,12 +405,12 @@ def fit_lbfgs(est, net, params, data):
         return loss, grad.astype(np.float64)
 
     def report(n_iter, loss):
-        print(f"Iteration {n_iter}, loss = {loss:.8f}, "
-              f"{time.perf_counter() - start:.2f}s")
+        print(f"Iteration {n_iter}, loss = {loss:.8f}, {time.perf_counter() - start:.2f}s")
 
     try:
-        res = minimize_lbfgs(fun, params, est.max_iter, est.max_fun, est.tol,
-                             report if est.verbose else None)
+        res = minimize_lbfgs(
+            fun, params, est.max_iter, est.max_fun, est.tol, report if est.verbose else None
+        )
     except KeyboardInterrupt:
         params[...] = best["params"]
         est.loss_ = best["loss"]
@@ -450,10 +452,10 @@ def initial_learning_rate(est):
 def make_optimizer(est, params):
     rate = initial_learning_rate(est)
     if est.solver == "sgd":
-        return SGD(params, rate, est.learning_rate,
-                   est.momentum, est.nesterovs_momentum, est.power_t)
-    return Adam(params, rate, est.learning_rate,
-                est.power_t, est.beta_1, est.beta_2, est.epsilon)
+        return SGD(
+            params, rate, est.learning_rate, est.momentum, est.nesterovs_momentum, est.power_t
+        )
+    return Adam(params, rate, est.learning_rate, est.power_t, est.beta_1, est.beta_2, est.epsilon)
 
 
 def resolve_batch_size(est, n_samples):
@@ -478,8 +480,9 @@ def training_loss(est, net, params, data, batch_size):
         Tb, Lb = data.steps(idx)
         Xb, Yb, stepb = data.batch(idx, Tb)
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, _ = net.loss_and_grad(params, Xb, Yb, swb, est.alpha, None, Lb, stepb,
-                                        est.bptt_steps)
+            loss, _ = net.loss_and_grad(
+                params, Xb, Yb, swb, est.alpha, None, Lb, stepb, est.bptt_steps
+            )
         accumulated += loss * (idx.stop - idx.start if swb is None else float(swb.sum()))
     return accumulated / data.seen()
 
@@ -496,8 +499,7 @@ class _Epoch:
         est, data, dropout = self.est, self.data, self.dropout
         tic = last_print = time.perf_counter()
         accumulated = 0.0
-        batches = minibatches(len(data), self.batch_size, data.lengths, est.shuffle,
-                              self.rng)
+        batches = minibatches(len(data), self.batch_size, data.lengths, est.shuffle, self.rng)
         for b, idx in enumerate(batches):
             swb = None if data.sw is None else data.sw[idx]  # > 0: zeros dropped
             Tb, Lb = data.steps(idx)  # steps after the longest are padding
@@ -506,7 +508,15 @@ class _Epoch:
                 dropout.keys = data.keys[idx]
             with np.errstate(over="ignore", invalid="ignore"):  # guarded below
                 loss, grad = self.net.loss_and_grad(
-                    params, Xb, Yb, swb, est.alpha, dropout, Lb, stepb, est.bptt_steps,
+                    params,
+                    Xb,
+                    Yb,
+                    swb,
+                    est.alpha,
+                    dropout,
+                    Lb,
+                    stepb,
+                    est.bptt_steps,
                 )
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 return accumulated, f"the loss or its gradient became {loss}"
@@ -517,10 +527,13 @@ class _Epoch:
             now = time.perf_counter()
             if est.verbose and now - last_print > HEARTBEAT:
                 done = (b + 1) / len(batches)
-                print(f"  epoch {est.n_iter_ + 1}: batch {b + 1}/{len(batches)}, "
-                      f"{now - tic:.0f}s, about "
-                      f"{_duration((now - tic) * (1 - done) / done)} left "
-                      "in this epoch", flush=True)
+                print(
+                    f"  epoch {est.n_iter_ + 1}: batch {b + 1}/{len(batches)}, "
+                    f"{now - tic:.0f}s, about "
+                    f"{_duration((now - tic) * (1 - done) / done)} left "
+                    "in this epoch",
+                    flush=True,
+                )
                 last_print = now
         if not np.isfinite(params).all():
             return accumulated, "the weights overflowed"
@@ -543,12 +556,16 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         dropout = SequenceDropout(data.keys, np.random.RandomState(rng.randint(2**31 - 1)))
     early = validation is not None
     rule = StoppingRule(
-        est.tol, est.n_iter_no_change, maximize=early,
+        est.tol,
+        est.n_iter_no_change,
+        maximize=early,
         best=est.best_validation_score_ if early else est.best_loss_,
-        count=est._no_improvement_count, params=params,
+        count=est._no_improvement_count,
+        params=params,
     )
-    epoch = _Epoch(est, net, est._optimizer, data, resolve_batch_size(est, len(data)),
-                   dropout, rng)
+    epoch = _Epoch(
+        est, net, est._optimizer, data, resolve_batch_size(est, len(data)), dropout, rng
+    )
     est.n_iter_ = 0
     try:
         stop_reason = _epochs(est, epoch, params, rule, validation, incremental, score)
@@ -586,8 +603,7 @@ def _epochs(est, epoch, params, rule, validation, incremental, score):
         if problem is not None:
             params[...] = rule.best_params
             est.loss_ = training_loss(est, epoch.net, params, epoch.data, epoch.batch_size)
-            warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", est.loss_,
-                          est)
+            warn_diverged(est.solver, f"epoch {est.n_iter_ + 1}: {problem}", est.loss_, est)
             return None
         est.n_iter_ += 1
         est.t_ += seen
@@ -606,8 +622,10 @@ def _epochs(est, epoch, params, rule, validation, incremental, score):
         opt.iteration_ends(est.t_)
         if rule.exhausted:
             what = "Validation score" if early else "Training loss"
-            msg = (f"{what} did not improve more than tol={est.tol:f} "
-                   f"for {est.n_iter_no_change} consecutive epochs.")
+            msg = (
+                f"{what} did not improve more than tol={est.tol:f} "
+                f"for {est.n_iter_no_change} consecutive epochs."
+            )
             if opt.trigger_stopping(msg, est.verbose):
                 return msg.rstrip(".")
             rule.count = est._no_improvement_count = 0

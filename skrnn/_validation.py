@@ -97,8 +97,14 @@ def _lengths_from_nan_padding(X, name):
 
 
 #: dtype kinds that are not numbers, refused by name (not cast to float)
-_NOT_NUMBERS = {"b": "boolean", "M": "datetime", "m": "timedelta", "U": "string",
-                "S": "bytes", "V": "structured (record)"}
+_NOT_NUMBERS = {
+    "b": "boolean",
+    "M": "datetime",
+    "m": "timedelta",
+    "U": "string",
+    "S": "bytes",
+    "V": "structured (record)",
+}
 _REAL_SCALARS = (int, float, np.integer, np.floating)
 
 
@@ -127,8 +133,7 @@ def _refuse_non_numbers(X, name):
         if kind == "O":
             values = np.asarray(X if col is None else X[col], dtype=object).ravel()
             for value in values:
-                if not isinstance(value, _REAL_SCALARS) or isinstance(
-                        value, (bool, np.bool_)):
+                if not isinstance(value, _REAL_SCALARS) or isinstance(value, (bool, np.bool_)):
                     raise TypeError(
                         f"{name} expects real numbers in X, got {value!r} of type "
                         f"{type(value).__name__}{where} (object dtype): each "
@@ -198,7 +203,11 @@ def check_X(estimator, X, *, reset, lazy=False):
                 f"(feature {f}); every value must be finite (NaN only as padding)."
             )
         X = check_array(
-            X, allow_nd=True, dtype=FLOATS, input_name="X", estimator=estimator,
+            X,
+            allow_nd=True,
+            dtype=FLOATS,
+            input_name="X",
+            estimator=estimator,
             ensure_all_finite="allow-nan",
         )
         _, T, F = X.shape
@@ -269,8 +278,7 @@ def valid_steps(lengths, n_samples, n_timesteps):
 def _reject_none(y, estimator):
     if y is None:
         raise ValueError(
-            f"{type(estimator).__name__} requires y to be passed, but the target y "
-            "is None."
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
         )
 
 
@@ -287,7 +295,11 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths
     if padded and _is_sequence_list(y):
         y, _ = to_padded_array(y)
     y = check_array(
-        y, ensure_2d=False, allow_nd=True, dtype=FLOATS, input_name="y",
+        y,
+        ensure_2d=False,
+        allow_nd=True,
+        dtype=FLOATS,
+        input_name="y",
         ensure_all_finite="allow-nan" if padded else True,
     )
     if n_timesteps is None:
@@ -300,8 +312,12 @@ def check_y_regression(estimator, y, n_samples, dtype, n_timesteps=None, lengths
                 "set return_sequences=True."
             )
     else:
-        _check_per_step(y, n_timesteps, (2, 3), "(n_samples, n_timesteps) or "
-                        "(n_samples, n_timesteps, n_outputs)")
+        _check_per_step(
+            y,
+            n_timesteps,
+            (2, 3),
+            "(n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs)",
+        )
     _check_length(y.shape[0], n_samples)
     if padded:
         valid = valid_steps(lengths, len(y), n_timesteps)
@@ -358,9 +374,7 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
     (or padded to n_timesteps), or an (n, n_timesteps) array. Labels at
     padded steps are never read.
     """
-    if isinstance(y, (list, tuple)) and any(
-        not isinstance(v, (numbers.Number, str)) for v in y
-    ):
+    if isinstance(y, (list, tuple)) and any(not isinstance(v, (numbers.Number, str)) for v in y):
         _check_length(len(y), n_samples)
         rows = []
         for i, yi in enumerate(y):
@@ -374,14 +388,15 @@ def _valid_step_labels(y, n_samples, n_timesteps, lengths):
             rows.append(yi[: lengths[i]])
         y = np.concatenate(rows)
     else:
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y",
-                        ensure_all_finite=False)
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", ensure_all_finite=False)
         _check_per_step(y, n_timesteps, (2,), "(n_samples, n_timesteps)")
         _check_length(y.shape[0], n_samples)
         y = y[valid_steps(lengths, n_samples, n_timesteps)]
     missing = (
-        ~np.isfinite(y) if y.dtype.kind == "f"
-        else np.array([v is None or v != v for v in y]) if y.dtype == object
+        ~np.isfinite(y)
+        if y.dtype.kind == "f"
+        else np.array([v is None or v != v for v in y])
+        if y.dtype == object
         else np.zeros(len(y), bool)
     )
     if missing.any():
@@ -433,10 +448,15 @@ def check_training_weights(sw, step_w, dtype, given):
             total = step_w.astype(np.float64) * (1.0 if sw is None else total[:, None])
         total = float(total.sum())
         cast = None if sw is None else sw.astype(dtype)
-    rescale = ("Rescale them, e.g. divide by their mean (a weight of k counts as k "
-               "copies of its sequence).")
-    if not np.isfinite(total) or total > largest or (
-            cast is not None and not np.isfinite(cast).all()):
+    rescale = (
+        "Rescale them, e.g. divide by their mean (a weight of k counts as k "
+        "copies of its sequence)."
+    )
+    if (
+        not np.isfinite(total)
+        or total > largest
+        or (cast is not None and not np.isfinite(cast).all())
+    ):
         raise ValueError(
             f"The weights from {what} are too large for a {name} model: their "
             f"total is {total:g} (at most {largest:g}). {rescale}"
@@ -473,15 +493,20 @@ def unchanged_on_error(estimator):
     in place, so that views taken before the call stay the estimator's.
     """
     params = estimator.get_params(deep=False)
-    saved = {key: (value, value if key in params else copy.deepcopy(value))
-             for key, value in estimator.__dict__.items()}
+    saved = {
+        key: (value, value if key in params else copy.deepcopy(value))
+        for key, value in estimator.__dict__.items()
+    }
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         for key, (original, copied) in saved.items():
-            if isinstance(original, np.ndarray) and original is not copied \
-                    and original.flags.writeable:
+            if (
+                isinstance(original, np.ndarray)
+                and original is not copied
+                and original.flags.writeable
+            ):
                 original[...] = copied
                 copied = original
             estimator.__dict__[key] = copied

@@ -26,8 +26,11 @@ def _name(label):
 
 
 def _show(value):
-    return str(value.date()) if isinstance(value, pd.Timestamp) and value == value.normalize() \
+    return (
+        str(value.date())
+        if isinstance(value, pd.Timestamp) and value == value.normalize()
         else str(value)
+    )
 
 
 def regularize(data, *, fill=None, freq=None, what="y"):
@@ -62,8 +65,11 @@ def regularize(data, *, fill=None, freq=None, what="y"):
                 f"{what}'s index has gaps: {len(missing)} period(s) missing at "
                 f"{describe_freq(offset, isinstance(index, pd.PeriodIndex))}, the first "
                 f"{_show(missing[0])}. Pass fill= (one of {FILL_METHODS}) to fill them"
-                + (", or freq=pd.offsets.CustomBusinessDay(holidays=[...]) if they "
-                   "are holidays." if isinstance(offset, pd.offsets.BusinessDay) else ".")
+                + (
+                    ", or freq=pd.offsets.CustomBusinessDay(holidays=[...]) if they are holidays."
+                    if isinstance(offset, pd.offsets.BusinessDay)
+                    else "."
+                )
             )
         data = data.reindex(full)
     else:
@@ -140,7 +146,8 @@ def as_frequency(freq, index, what="y"):
     an integer step >= 1 (integer index); a clear error otherwise."""
     kind = index_kind(index)
     is_int = isinstance(freq, (numbers.Integral, np.integer)) and not isinstance(
-        freq, (bool, np.bool_))
+        freq, (bool, np.bool_)
+    )
     if kind == "integer index":
         if not is_int or freq < 1:
             raise ValueError(
@@ -154,8 +161,11 @@ def as_frequency(freq, index, what="y"):
             f"{kind}: pass a pandas frequency such as 'D', 'B' or 'MS'."
         )
     try:
-        offset = (pd.PeriodDtype(freq).freq if kind == "PeriodIndex"
-                  else pd.tseries.frequencies.to_offset(freq))
+        offset = (
+            pd.PeriodDtype(freq).freq
+            if kind == "PeriodIndex"
+            else pd.tseries.frequencies.to_offset(freq)
+        )
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"freq must be a pandas frequency: an alias such as 'D', 'B', 'MS', "
@@ -284,15 +294,17 @@ def future_index(index, steps, freq):
         return pd.date_range(last, periods=steps + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(last + 1, periods=steps, freq=freq, name=index.name)
-    return pd.RangeIndex(int(last) + freq, int(last) + freq * (steps + 1), freq,
-                         name=index.name)
+    return pd.RangeIndex(int(last) + freq, int(last) + freq * (steps + 1), freq, name=index.name)
 
 
 def numeric_frame(data, what):
     """``data`` as a float64 DataFrame (a Series becomes one column)."""
     frame = data.to_frame() if isinstance(data, pd.Series) else data
-    bad = [c for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c])
-                                            or pd.api.types.is_bool_dtype(frame[c]))]
+    bad = [
+        c
+        for c in frame.columns
+        if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
+    ]
     if bad:
         raise ValueError(
             f"{what} must be numeric; column {bad[0]!r} has dtype {frame[bad[0]].dtype}."
@@ -409,8 +421,11 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
     ([0.0, 1.0, 2.0], '2024-01-04')
     """
     for name, value in (("window", window), ("horizon", horizon)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                or value < 1:
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, (int, np.integer))
+            or value < 1
+        ):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     data, _ = regularize(data, fill=fill, freq=freq, what="data")
     frame = numeric_frame(data, "data")
@@ -423,8 +438,9 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
             f"data has {n} periods; window={window} and horizon={horizon} need at "
             f"least {window + horizon}."
         )
-    X, Y = window_arrays(frame[targets].to_numpy(), frame[exog].to_numpy() if exog else None,
-                         window, horizon)
+    X, Y = window_arrays(
+        frame[targets].to_numpy(), frame[exog].to_numpy() if exog else None, window, horizon
+    )
     if len(targets) == 1:
         Y = Y[:, :, 0] if horizon > 1 else Y[:, 0, 0]
     return X, Y, frame.index[window : window + len(X)]
@@ -432,8 +448,13 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
 
 def _targets(target, columns):
     """The target columns named by ``target`` (None: all), checked."""
-    targets = columns.tolist() if target is None else (
-        list(target) if isinstance(target, (list, tuple, pd.Index, np.ndarray)) else [target])
+    targets = (
+        columns.tolist()
+        if target is None
+        else (
+            list(target) if isinstance(target, (list, tuple, pd.Index, np.ndarray)) else [target]
+        )
+    )
     if not targets:
         raise ValueError(
             f"target names no column: pass a column label or a non-empty list of "
@@ -442,8 +463,7 @@ def _targets(target, columns):
     missing = [t for t in targets if t not in columns]
     if missing:
         raise ValueError(
-            f"target {missing[0]!r} is not a column of data; columns: "
-            f"{columns.tolist()}."
+            f"target {missing[0]!r} is not a column of data; columns: {columns.tolist()}."
         )
     repeated = pd.Index(targets)[pd.Index(targets).duplicated()]
     if len(repeated):

@@ -53,8 +53,7 @@ def load_digits_sequences(*, return_X_y=False):
         DESCR=(
             "scikit-learn's optical recognition of handwritten digits (1797 "
             "8x8 images, 10 classes) as sequences: each image is read row by "
-            "row, 8 time steps of 8 features, pixel values scaled to [0, 1].\n\n"
-            + digits.DESCR
+            "row, 8 time steps of 8 features, pixel values scaled to [0, 1].\n\n" + digits.DESCR
         ),
     )
 
@@ -171,7 +170,9 @@ def make_adding_problem(n_samples=1000, n_timesteps=50, *, random_state=None):
     """
     _check_int("n_samples", n_samples, 1, "")
     _check_int(
-        "n_timesteps", n_timesteps, 2,
+        "n_timesteps",
+        n_timesteps,
+        2,
         " (one marker in each half of the sequence)",
     )
     rng = check_random_state(random_state)

@@ -16,8 +16,9 @@ class InconsistentVersionWarning(UserWarning):
         self.estimator_name = estimator_name
         self.current_version = current_version
         self.original_version = original_version
-        saved = ("an unknown skrnn version" if original_version is None
-                 else f"skrnn {original_version}")
+        saved = (
+            "an unknown skrnn version" if original_version is None else f"skrnn {original_version}"
+        )
         super().__init__(
             f"Loading {estimator_name} saved by {saved} with skrnn "
             f"{current_version}: this might break or give different results. "

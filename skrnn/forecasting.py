@@ -231,34 +231,40 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             raise ValueError(f"horizon must be None or an integer >= 1, got {self.horizon!r}.")
         if self.differentiation is not None and not is_int(self.differentiation, 0):
             raise ValueError(
-                f"differentiation must be None or an integer >= 0, got "
-                f"{self.differentiation!r}."
+                f"differentiation must be None or an integer >= 0, got {self.differentiation!r}."
             )
         c = self.calibration_size
-        if c is not None and not (is_int(c, 1) or (isinstance(c, numbers.Real)
-                                                   and not isinstance(c, numbers.Integral)
-                                                   and 0 < c < 1)):
+        if c is not None and not (
+            is_int(c, 1)
+            or (isinstance(c, numbers.Real) and not isinstance(c, numbers.Integral) and 0 < c < 1)
+        ):
             raise ValueError(
-                f"calibration_size must be None, an integer >= 1 or a float in "
-                f"(0, 1), got {c!r}."
+                f"calibration_size must be None, an integer >= 1 or a float in (0, 1), got {c!r}."
             )
         for name in ("transformer_y", "transformer_exog"):
             t = getattr(self, name)
-            if not (t is None or (isinstance(t, str) and t == "passthrough") or (
-                    hasattr(t, "fit_transform") and hasattr(t, "inverse_transform"))):
+            if not (
+                t is None
+                or (isinstance(t, str) and t == "passthrough")
+                or (hasattr(t, "fit_transform") and hasattr(t, "inverse_transform"))
+            ):
                 raise ValueError(
                     f"{name} must be None, 'passthrough' or a transformer with "
                     f"fit_transform and inverse_transform; got {t!r}."
                 )
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise ValueError(f"standardize must be True or False, got {self.standardize!r}.")
-        if self.estimator is not None and not (hasattr(self.estimator, "fit")
-                                               and hasattr(self.estimator, "predict")):
+        if self.estimator is not None and not (
+            hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict")
+        ):
             raise ValueError(
                 f"estimator must be a regressor with fit and predict, got {self.estimator!r}."
             )
-        if not (self.freq is None or is_int(self.freq, 1) or isinstance(
-                self.freq, (str, pd.DateOffset, datetime.timedelta, np.timedelta64))):
+        if not (
+            self.freq is None
+            or is_int(self.freq, 1)
+            or isinstance(self.freq, (str, pd.DateOffset, datetime.timedelta, np.timedelta64))
+        ):
             raise ValueError(
                 f"freq must be None (infer it), a pandas frequency alias or offset "
                 f"(e.g. 'D', 'B', 'MS') or, for an integer index, a step >= 1; got "
@@ -306,8 +312,12 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                 f"{what} lacks exogenous values for {len(missing)} of the "
                 f"{len(index)} periods needed ({_show(index[0])} to "
                 f"{_show(index[-1])}); the first missing is {_show(missing[0])}"
-                + (f" ({what}'s index was in time zone {zone}, {like}'s is in "
-                   f"{index.tz}: compared as the same instants)." if zone else ".")
+                + (
+                    f" ({what}'s index was in time zone {zone}, {like}'s is in "
+                    f"{index.tz}: compared as the same instants)."
+                    if zone
+                    else "."
+                )
             )
         frame = frame.loc[index]
         check_finite(frame, what)
@@ -348,15 +358,21 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         except _NotFinite as err:
             raise ValueError(_not_finite_message(err, frame, exog)) from None
         # everything checked and computed: now set the fitted state
-        (self.estimator_, self.transformer_y_, self.transformer_exog_,
-         self.scaler_y_, self.scaler_exog_, self.n_windows_) = state
+        (
+            self.estimator_,
+            self.transformer_y_,
+            self.transformer_exog_,
+            self.scaler_y_,
+            self.scaler_exog_,
+            self.n_windows_,
+        ) = state
         self.freq_ = freq
         self.target_names_ = frame.columns.tolist()
         self._series_name = y.name if isinstance(y, pd.Series) else None
         self._is_series = isinstance(y, pd.Series)
         self.exog_names_ = None if exog is None else exog.columns.tolist()
-        self.last_window_ = _out(frame.iloc[-(self.window + self._d):], self._is_series)
-        self.last_window_exog_ = None if exog is None else exog.iloc[-self.window:]
+        self.last_window_ = _out(frame.iloc[-(self.window + self._d) :], self._is_series)
+        self.last_window_exog_ = None if exog is None else exog.iloc[-self.window :]
         self.calibration_residuals_ = residuals
         return self
 
@@ -376,8 +392,7 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         # skforecast), then standardisation for the network
         # (each step refuses NaN or infinity it makes: _NotFinite says where)
         ty = self._transformer(self.transformer_y)
-        z = targets if ty is None else _finite(
-            _call(ty.fit_transform, targets), "transformer_y")
+        z = targets if ty is None else _finite(_call(ty.fit_transform, targets), "transformer_y")
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(self._d):
                 z = np.diff(z, axis=0)
@@ -386,20 +401,25 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         z = _apply(sy, z)
         tx = sx = None
         if exog is not None:
-            exog = exog[self._d:]
+            exog = exog[self._d :]
             tx = self._transformer(self.transformer_exog)
             if tx is not None:
-                exog = _finite(_call(tx.fit_transform, exog), "transformer_exog",
-                               first_row=self._d)
+                exog = _finite(
+                    _call(tx.fit_transform, exog), "transformer_exog", first_row=self._d
+                )
             sx = _fit_scaler(exog, "scale_exog", self.standardize)
             exog = _apply(sx, exog)
         Xw, Yw = window_arrays(z, exog, self.window, self._steps_out)
         est = RNNRegressor() if self.estimator is None else clone(self.estimator)
-        est.set_params(**{  # also inside a meta-estimator
-            key: _WINDOW_DEFAULTS[key.split("__")[-1]]
-            for key, value in est.get_params().items()
-            if key.split("__")[-1] in _WINDOW_DEFAULTS and isinstance(value, str)
-            and value == "auto"})
+        est.set_params(
+            **{  # also inside a meta-estimator
+                key: _WINDOW_DEFAULTS[key.split("__")[-1]]
+                for key, value in est.get_params().items()
+                if key.split("__")[-1] in _WINDOW_DEFAULTS
+                and isinstance(value, str)
+                and value == "auto"
+            }
+        )
         Yw = Yw.reshape(len(Yw), -1)
         est.fit(Xw, Yw[:, 0] if Yw.shape[1] == 1 else Yw)
         return est, ty, tx, sy, sx, len(Xw)
@@ -494,8 +514,14 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
     # --------------------------------------------------------------- predict
     def _fitted(self):
         check_is_fitted(self, "estimator_")
-        return (self.estimator_, self.transformer_y_, self.transformer_exog_,
-                self.scaler_y_, self.scaler_exog_, self.n_windows_)
+        return (
+            self.estimator_,
+            self.transformer_y_,
+            self.transformer_exog_,
+            self.scaler_y_,
+            self.scaler_exog_,
+            self.n_windows_,
+        )
 
     def _check_steps(self, steps):
         if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
@@ -544,9 +570,14 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                     "The forecaster uses exogenous variables: pass last_window_exog "
                     "with their values for the periods of last_window."
                 )
-            exog = self._read_exog(last_window_exog, frame.index[-self.window:],
-                                   freq=self.freq_, what="last_window_exog",
-                                   like="last_window", columns=self.exog_names_)
+            exog = self._read_exog(
+                last_window_exog,
+                frame.index[-self.window :],
+                freq=self.freq_,
+                what="last_window_exog",
+                like="last_window",
+                columns=self.exog_names_,
+            )
         return frame, exog
 
     def _conform(self, data, what, fill=None):
@@ -566,13 +597,19 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             period = isinstance(data.index, pd.PeriodIndex)
             expected = describe_freq(self.freq_, period)
             raise ValueError(
-                (f"{what} is at {describe_freq(own, period)}" if own is not None else
-                 f"{what}'s labels follow no regular frequency")
+                (
+                    f"{what} is at {describe_freq(own, period)}"
+                    if own is not None
+                    else f"{what}'s labels follow no regular frequency"
+                )
                 + f", but the forecaster was fitted at {expected}: pass observations "
                 f"at {expected}"
-                + ("." if period else
-                   f" ({_show(data.index.difference(grid(data.index, self.freq_))[0])} "
-                   f"is not on its grid).")
+                + (
+                    "."
+                    if period
+                    else f" ({_show(data.index.difference(grid(data.index, self.freq_))[0])} "
+                    f"is not on its grid)."
+                )
             )
         data, _ = regularize(data, fill=fill, freq=self.freq_, what=what)
         return numeric_frame(data, what)
@@ -592,8 +629,12 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
                     f"forecast periods ({_show(index[0])} onwards)."
                 )
             n_future = steps if self.strategy == "recursive" else self.horizon
-            future = self._read_exog(X, future_index(frame.index, n_future, self.freq_),
-                                     freq=self.freq_, columns=self.exog_names_)
+            future = self._read_exog(
+                X,
+                future_index(frame.index, n_future, self.freq_),
+                freq=self.freq_,
+                columns=self.exog_names_,
+            )
             Ef, Eh = future.to_numpy()[None], hist_exog.to_numpy()[None]
         elif X is not None:
             raise ValueError(
@@ -603,10 +644,17 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             pred = self._forecast(fitted, frame.to_numpy()[None], Eh, Ef, steps)[0]
         except _NotFinite as err:
             exog = None if future is None else pd.concat([hist_exog, future])
-            raise ValueError(_not_finite_message(
-                err, frame, exog, what_y="last_window",
-                what_x="X" if err.row is not None and err.row >= self.window
-                else "last_window_exog")) from None
+            raise ValueError(
+                _not_finite_message(
+                    err,
+                    frame,
+                    exog,
+                    what_y="last_window",
+                    what_x="X"
+                    if err.row is not None and err.row >= self.window
+                    else "last_window_exog",
+                )
+            ) from None
         return pred, index
 
     def predict(self, steps, X=None, last_window=None, last_window_exog=None):
@@ -638,8 +686,9 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
             return pd.Series(pred[:, 0], index=index, name=self._series_name)
         return pd.DataFrame(pred, index=index, columns=self.target_names_)
 
-    def predict_interval(self, steps, X=None, coverage=0.9, last_window=None,
-                         last_window_exog=None):
+    def predict_interval(
+        self, steps, X=None, coverage=0.9, last_window=None, last_window_exog=None
+    ):
         """Forecast with split-conformal prediction intervals.
 
         The interval of step k is the forecast plus or minus the
@@ -657,7 +706,8 @@ class RNNForecaster(VersionedStateMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         self._check_steps(steps)
         if isinstance(coverage, (bool, np.bool_)) or not (
-                isinstance(coverage, numbers.Real) and 0 < coverage < 1):
+            isinstance(coverage, numbers.Real) and 0 < coverage < 1
+        ):
             raise ValueError(
                 f"coverage must be a number in (0, 1), the probability that the "
                 f"interval holds the truth (e.g. 0.9), got {coverage!r}."
@@ -750,8 +800,10 @@ def _in_zone_of(data, index, what, like):
     if kind is None:
         check_labels(data.index, what)  # the error that lists the index types
     if kind != expected:
+
         def a(k):
             return f"an {k}" if k[0] in "aeiou" else f"a {k}"
+
         raise ValueError(
             f"{what} is indexed by {a(kind)}, but {like} by {a(expected)}: index "
             f"{what} by the same kind of labels as {like}."
@@ -760,8 +812,7 @@ def _in_zone_of(data, index, what, like):
         return data, None
     tz, expected_tz = data.index.tz, index.tz
     if tz is None or expected_tz is None:
-        fix = (f"{what}.tz_localize('{expected_tz}')" if tz is None
-               else f"{what}.tz_localize(None)")
+        fix = f"{what}.tz_localize('{expected_tz}')" if tz is None else f"{what}.tz_localize(None)"
         of_like = f"{like}'" if like.endswith("s") else f"{like}'s"
         raise ValueError(
             f"The time zones differ: {what}'s index is {_zone(tz)}, but {of_like} index "
@@ -836,9 +887,12 @@ def _not_finite_message(err, y, X, what_y="y", what_x="X"):
             f"{what}'s differences overflow float64 at {_show(label)}: its values "
             f"reach {largest:.3g} in absolute value. {rescale}, or pass transformer_y."
         )
-    where = ("their mean or variance overflows" if err.row is None else
-             f"the standardised value at {_show(frame.index[min(err.row, len(frame) - 1)])} "
-             f"overflows")
+    where = (
+        "their mean or variance overflows"
+        if err.row is None
+        else f"the standardised value at {_show(frame.index[min(err.row, len(frame) - 1)])} "
+        f"overflows"
+    )
     return (
         f"{what}'s values are too large for float64 arithmetic: {where} (the "
         f"largest absolute value is {largest:.3g}). {rescale}, or pass "
@@ -861,26 +915,36 @@ def _pack_frame(obj):
         # the instants (UTC), the zone, and the frequency, set again after
         # conversion: a daily index across a daylight-saving change is daily
         # in local time only
-        index = {"kind": "datetime", "values": idx.asi8, "unit": idx.unit,
-                 "tz": None if idx.tz is None else str(idx.tz),
-                 "freq": None if idx.freq is None else _pack_offset(idx.freq)}
+        index = {
+            "kind": "datetime",
+            "values": idx.asi8,
+            "unit": idx.unit,
+            "tz": None if idx.tz is None else str(idx.tz),
+            "freq": None if idx.freq is None else _pack_offset(idx.freq),
+        }
     elif isinstance(idx, pd.PeriodIndex):
         index = {"kind": "period", "values": idx.asi8, "freq": idx.freqstr}
     else:
-        index = {"kind": "range", "values": np.asarray(idx, dtype=np.int64),
-                 "step": idx.step if isinstance(idx, pd.RangeIndex) else None}
+        index = {
+            "kind": "range",
+            "values": np.asarray(idx, dtype=np.int64),
+            "step": idx.step if isinstance(idx, pd.RangeIndex) else None,
+        }
     index["name"] = idx.name
     series = isinstance(obj, pd.Series)
-    return {"series": series, "name": obj.name if series else None,
-            "columns": None if series else list(obj.columns),
-            "values": obj.to_numpy(), "index": index}
+    return {
+        "series": series,
+        "name": obj.name if series else None,
+        "columns": None if series else list(obj.columns),
+        "values": obj.to_numpy(),
+        "index": index,
+    }
 
 
 def _unpack_frame(packed):
     ix = packed["index"]
     if ix["kind"] == "datetime":
-        index = pd.DatetimeIndex(ix["values"].astype(f"datetime64[{ix['unit']}]"),
-                                 name=ix["name"])
+        index = pd.DatetimeIndex(ix["values"].astype(f"datetime64[{ix['unit']}]"), name=ix["name"])
         if ix["tz"] is not None:
             index = index.tz_localize("UTC").tz_convert(ix["tz"])
         if ix["freq"] is not None:
@@ -908,12 +972,17 @@ def _pack_offset(offset):
     except (ValueError, TypeError):
         pass
     try:
-        kwds = {key: _pack_value(value) for key, value in offset.kwds.items()
-                if key != "calendar"}  # a CustomBusinessDay's, from its holidays
+        kwds = {
+            key: _pack_value(value) for key, value in offset.kwds.items() if key != "calendar"
+        }  # a CustomBusinessDay's, from its holidays
     except TypeError:
         return offset
-    packed = {"offset": type(offset).__name__, "n": int(offset.n),
-              "normalize": bool(offset.normalize), "kwds": kwds}
+    packed = {
+        "offset": type(offset).__name__,
+        "n": int(offset.n),
+        "normalize": bool(offset.normalize),
+        "kwds": kwds,
+    }
     return packed if _unpack_offset(packed) == offset else offset
 
 
@@ -999,8 +1068,11 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
         scikit-learn's ``mean_absolute_percentage_error``).
     """
     for name, value in (("initial", initial), ("steps", steps)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
-                or value < 1:
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Integral)
+            or value < 1
+        ):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     if isinstance(refit, (bool, np.bool_)):
         every = 1 if refit else 0
@@ -1011,8 +1083,9 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
             f"refit must be True, False or an integer >= 1 (refit every that many "
             f"folds), got {refit!r}."
         )
-    y, _ = regularize(y, fill=getattr(forecaster, "fill", None),
-                      freq=getattr(forecaster, "freq", None), what="y")
+    y, _ = regularize(
+        y, fill=getattr(forecaster, "fill", None), freq=getattr(forecaster, "freq", None), what="y"
+    )
     frame = numeric_frame(y, "y")
     n = len(frame)
     if initial >= n:
@@ -1032,13 +1105,21 @@ def backtest(forecaster, y, initial, steps, refit=True, X=None):
         pred = pred.to_frame() if as_series else pred
         for j, name in enumerate(frame.columns):
             t, p = truth.iloc[:, j].to_numpy(), pred.iloc[:, j].to_numpy()
-            rows.append(pd.DataFrame({"fold": fold, "target": name, "y_true": t,
-                                      "y_pred": p}, index=truth.index))
-            metrics.append({
-                "fold": fold, "target": name, "start": truth.index[0],
-                "end": truth.index[-1], "n_steps": k,
-                "MAE": mean_absolute_error(t, p),
-                "RMSE": root_mean_squared_error(t, p),
-                "MAPE": mean_absolute_percentage_error(t, p),
-            })
+            rows.append(
+                pd.DataFrame(
+                    {"fold": fold, "target": name, "y_true": t, "y_pred": p}, index=truth.index
+                )
+            )
+            metrics.append(
+                {
+                    "fold": fold,
+                    "target": name,
+                    "start": truth.index[0],
+                    "end": truth.index[-1],
+                    "n_steps": k,
+                    "MAE": mean_absolute_error(t, p),
+                    "RMSE": root_mean_squared_error(t, p),
+                    "MAPE": mean_absolute_percentage_error(t, p),
+                }
+            )
     return pd.concat(rows), pd.DataFrame(metrics)

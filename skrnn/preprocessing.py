@@ -14,7 +14,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._patching import patch
 from ._training import is_constant
 from ._validation import (
-    FLOATS, _is_sequence_list, check_X, unchanged_on_error, valid_steps,
+    FLOATS,
+    _is_sequence_list,
+    check_X,
+    unchanged_on_error,
+    valid_steps,
 )
 from ._windows import make_windows
 from .utils import to_padded_array
@@ -91,9 +95,7 @@ class _SequenceOutputMixin:
         return adapter.create_container(X_out, X, columns=self.get_feature_names_out)
 
 
-class SequenceScaler(
-    _SequenceOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class SequenceScaler(_SequenceOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Standardise each feature over all valid time steps of all sequences.
 
     Every time step of every sequence counts as one sample: the mean and the
@@ -222,8 +224,10 @@ class SequenceScaler(
         along its first two axes for 3-D A; ``restore(A)`` gives the output
         in the form and shape of X.
         """
-        if not sp.issparse(X) and not _is_sequence_list(X) and not (
-            isinstance(X, (list, tuple)) and len(X) == 0
+        if (
+            not sp.issparse(X)
+            and not _is_sequence_list(X)
+            and not (isinstance(X, (list, tuple)) and len(X) == 0)
         ):
             if not hasattr(X, "shape"):
                 X = np.asarray(X)
@@ -256,8 +260,13 @@ class SequenceScaler(
             return A, None, _identity
         # check_X zeroed the padding: scale the NaN-padded array instead
         A = check_array(
-            X, allow_nd=True, dtype=FLOATS, copy=copy, ensure_all_finite="allow-nan",
-            input_name="X", estimator=self,
+            X,
+            allow_nd=True,
+            dtype=FLOATS,
+            copy=copy,
+            ensure_all_finite="allow-nan",
+            input_name="X",
+            estimator=self,
         )
         valid = valid_steps(lengths, *A.shape[:2])
         return A, valid, _identity
@@ -267,7 +276,11 @@ class SequenceScaler(
         name = type(self).__name__
         if reset or self._univariate_columns:
             X = validate_data(
-                self, X, reset=reset, dtype=FLOATS, copy=copy,
+                self,
+                X,
+                reset=reset,
+                dtype=FLOATS,
+                copy=copy,
                 ensure_all_finite="allow-nan",
             )
             if reset:
@@ -275,8 +288,12 @@ class SequenceScaler(
             return X
         # fitted on 3-D X: 2-D X is univariate sequences of any length
         X = check_array(
-            X, dtype=FLOATS, copy=copy, ensure_all_finite="allow-nan",
-            input_name="X", estimator=self,
+            X,
+            dtype=FLOATS,
+            copy=copy,
+            ensure_all_finite="allow-nan",
+            input_name="X",
+            estimator=self,
         )
         if self.n_features_in_ != 1:
             raise ValueError(
@@ -315,8 +332,7 @@ or (T_i,)
                 values = A[~np.isnan(A)][:, None]
                 if values.size == 0:
                     raise ValueError(
-                        f"{type(self).__name__}: every value of X is NaN; at least "
-                        "one is needed."
+                        f"{type(self).__name__}: every value of X is NaN; at least one is needed."
                     )
             else:
                 values = A[valid] if valid is not None else A.reshape(-1, A.shape[2])

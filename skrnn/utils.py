@@ -72,11 +72,15 @@ def to_padded_array(sequences, dtype=None):
             )
         a = np.asarray(seq)
         if a.dtype.kind not in "iuf":
-            kind = {"b": "boolean", "c": "complex", "O": "object", "U": "string",
-                    "S": "bytes"}.get(a.dtype.kind, str(a.dtype))
+            kind = {
+                "b": "boolean",
+                "c": "complex",
+                "O": "object",
+                "U": "string",
+                "S": "bytes",
+            }.get(a.dtype.kind, str(a.dtype))
             raise TypeError(
-                f"sequence {i} has {kind} values (dtype {a.dtype}); expected real "
-                "numbers."
+                f"sequence {i} has {kind} values (dtype {a.dtype}); expected real numbers."
             )
         if a.ndim == 1:
             a = a[:, None]

@@ -126,7 +126,6 @@ def state():
     return _state
 
 
-
 # ---------------------------------------------------------------- forecasting
 # Plain helpers the forecasting tests import (``from conftest import ...``).
 def words(*parts):

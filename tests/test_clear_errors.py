@@ -59,8 +59,10 @@ NOT_NUMBERS = [  # (X, words)
 @pytest.mark.parametrize("make_X, words", NOT_NUMBERS, ids=[w for _, w in NOT_NUMBERS])
 def test_values_that_are_not_numbers_are_refused_not_cast(make_X, words, state):
     X = make_X()
-    with pytest.raises(TypeError, match=r"expects real numbers in X, .*" + (
-            words.replace("(", r"\(").replace(")", r"\)"))):
+    with pytest.raises(
+        TypeError,
+        match=r"expects real numbers in X, .*" + (words.replace("(", r"\(").replace(")", r"\)")),
+    ):
         small().fit(X, Y)
     est = fitted(X=X3[:, :, 0] if np.ndim(X) == 2 else X3)  # same layout as X
     before = state(est)
@@ -96,8 +98,11 @@ def test_float64_input_beyond_a_float32_models_range_is_refused(state):
     before = state(est)
     X = X3.copy()
     X[3, 2, 1] = -1e300
-    with pytest.raises(ValueError, match=r"X holds -1e\+300 in sequence 3 at time step 2 "
-                                         r"\(feature 1\), beyond the float32 range"):
+    with pytest.raises(
+        ValueError,
+        match=r"X holds -1e\+300 in sequence 3 at time step 2 "
+        r"\(feature 1\), beyond the float32 range",
+    ):
         est.predict(X)
     with pytest.raises(ValueError, match="beyond the float32 range"):
         est.set_params(warm_start=True).fit(X, Y)
@@ -108,9 +113,11 @@ def test_float64_input_beyond_a_float32_models_range_is_refused(state):
 
 @pytest.mark.parametrize("param", ["hidden_size", "num_layers", "max_iter", "batch_size"])
 def test_a_boolean_is_not_a_count(param):
-    with pytest.raises(InvalidParameterError,
-                       match=f"The '{param}' parameter of RNNRegressor must be an int, "
-                             "not a boolean. Got True instead."):
+    with pytest.raises(
+        InvalidParameterError,
+        match=f"The '{param}' parameter of RNNRegressor must be an int, "
+        "not a boolean. Got True instead.",
+    ):
         small(**{param: True}).fit(X3, Y)
 
 
@@ -122,13 +129,21 @@ def test_dropout_with_one_layer_warns_that_it_does_nothing():
         fitted(dropout=0.5, num_layers=2)
 
 
-@pytest.mark.parametrize("cast, words", [(lambda a: np.full(a.shape, "a"), "<U1"),
-                                         (lambda a: a.astype(complex), "complex128"),
-                                         (lambda a: a > 0, "bool")])
+@pytest.mark.parametrize(
+    "cast, words",
+    [
+        (lambda a: np.full(a.shape, "a"), "<U1"),
+        (lambda a: a.astype(complex), "complex128"),
+        (lambda a: a > 0, "bool"),
+    ],
+)
 def test_weights_init_must_hold_real_numbers(cast, words):
     weights = {k: cast(v) for k, v in fitted().weights_.items()}
-    with pytest.raises(TypeError, match=rf"weights_init\['weight_ih_l0'\] holds {words} "
-                                        "values; expected real numbers"):
+    with pytest.raises(
+        TypeError,
+        match=rf"weights_init\['weight_ih_l0'\] holds {words} "
+        "values; expected real numbers",
+    ):
         small(weights_init=weights).fit(X3, Y)
 
 
@@ -143,9 +158,12 @@ def test_a_label_of_none_is_refused(state):
 
 
 def test_a_list_of_class_weights_needs_multilabel_y():
-    with pytest.raises(ValueError, match=r"class_weight is a list of 1 dict\(s\), the form for "
-                                         r"multilabel y .* but y is binary: pass one dict "
-                                         r"\{label: weight\}, e.g. \{0: 1.0, 1: 1.0\}"):
+    with pytest.raises(
+        ValueError,
+        match=r"class_weight is a list of 1 dict\(s\), the form for "
+        r"multilabel y .* but y is binary: pass one dict "
+        r"\{label: weight\}, e.g. \{0: 1.0, 1: 1.0\}",
+    ):
         small(RNNClassifier, class_weight=[{0: 1}]).fit(X3, LABELS)
 
 

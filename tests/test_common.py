@@ -15,14 +15,17 @@ from skrnn import RNNClassifier, RNNRegressor
 # initialisation, global and no standardisation, every solver, Elman relu with plain
 # sgd, deep bidirectional networks with dropout.
 SGD_RELU = dict(
-    cell="rnn", solver="sgd", activation="relu", learning_rate_init=0.01, batch_size=32,
+    cell="rnn",
+    solver="sgd",
+    activation="relu",
+    learning_rate_init=0.01,
+    batch_size=32,
 )
 CONFIGURATIONS = [
     RNNRegressor(random_state=0),  # the defaults
     RNNClassifier(random_state=0),
     RNNRegressor(hidden_size=8, pooling="last", solver="lbfgs", random_state=0),
-    RNNClassifier(hidden_size=8, pooling="mean", init="uniform", max_iter=50,
-                  random_state=0),
+    RNNClassifier(hidden_size=8, pooling="mean", init="uniform", max_iter=50, random_state=0),
     RNNRegressor(hidden_size=8, pooling="max", patch_size=3, max_iter=50, random_state=0),
     RNNClassifier(hidden_size=8, patch_size=2, solver="lbfgs", random_state=0),
     RNNRegressor(hidden_size=8, standardize=False, solver="lbfgs", random_state=0),
@@ -31,10 +34,24 @@ CONFIGURATIONS = [
     RNNClassifier(hidden_size=16, random_state=0, **SGD_RELU),
     # 400 iterations: at 200, scikit-learn's regression check reaches training
     # R^2 0.57 with scipy 1.17's L-BFGS-B and 0.49 with 1.11's (it needs 0.5)
-    RNNRegressor(cell="lstm", num_layers=2, bidirectional=True, hidden_size=4,
-                 solver="lbfgs", max_iter=400, random_state=0),
-    RNNClassifier(cell="lstm", num_layers=2, bidirectional=True, dropout=0.2,
-                  hidden_size=8, max_iter=50, random_state=0),
+    RNNRegressor(
+        cell="lstm",
+        num_layers=2,
+        bidirectional=True,
+        hidden_size=4,
+        solver="lbfgs",
+        max_iter=400,
+        random_state=0,
+    ),
+    RNNClassifier(
+        cell="lstm",
+        num_layers=2,
+        bidirectional=True,
+        dropout=0.2,
+        hidden_size=8,
+        max_iter=50,
+        random_state=0,
+    ),
     RNNClassifier(hidden_size=16, solver="lbfgs", random_state=0),  # saturates its sigmoid
 ]
 
@@ -56,8 +73,10 @@ AT_DEFAULTS = [
 
 
 @pytest.mark.parametrize(
-    "Estimator, params", AT_DEFAULTS,
-    ids=[f"{E.__name__}-{p['cell']}-{p['solver']}" for E, p in AT_DEFAULTS])
+    "Estimator, params",
+    AT_DEFAULTS,
+    ids=[f"{E.__name__}-{p['cell']}-{p['solver']}" for E, p in AT_DEFAULTS],
+)
 def test_every_cell_and_solver_learns_at_its_defaults(Estimator, params):
     check = check_regressors_train if Estimator is RNNRegressor else check_classifiers_train
     check(Estimator.__name__, Estimator(random_state=0, **params))
@@ -68,4 +87,5 @@ def test_saturated_probabilities_stay_inside_zero_and_one(cell):
     """lbfgs drives a multilabel sigmoid to exactly 0 and 1 in floating point
     at its defaults, for every cell; predict_proba must stay strictly inside."""
     check_classifiers_multilabel_output_format_predict_proba(
-        "RNNClassifier", RNNClassifier(cell=cell, solver="lbfgs", random_state=0))
+        "RNNClassifier", RNNClassifier(cell=cell, solver="lbfgs", random_state=0)
+    )

@@ -35,7 +35,9 @@ def test_demo_reaches_095_test_accuracy(capsys):
 
 def test_demo_help_lists_options():
     out = subprocess.run(
-        [sys.executable, "-m", "skrnn", "--help"], capture_output=True, text=True,
+        [sys.executable, "-m", "skrnn", "--help"],
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     for option in ("--cell", "--sizes", "--folds", "--seed"):
@@ -52,8 +54,10 @@ def test_demo_rejects_bad_options():
 
 @pytest.mark.parametrize(
     "script,expected",
-    [("plot_hidden_size_cv.py", "chosen: {'hidden_size':"),
-     ("plot_variable_length.py", "test accuracy")],
+    [
+        ("plot_hidden_size_cv.py", "chosen: {'hidden_size':"),
+        ("plot_variable_length.py", "test accuracy"),
+    ],
 )
 def test_example_scripts_run(script, expected, tmp_path, monkeypatch, capsys):
     """examples/ stay runnable (with or without matplotlib)."""
@@ -97,8 +101,7 @@ def _run_example(name, argv, monkeypatch, tmp_path):
 
 def test_distributed_grid_search_example_equals_serial(tmp_path, monkeypatch, capsys):
     pytest.importorskip("distributed")
-    search = _run_example("distributed_grid_search.py", ["--max-iter", "2"],
-                          monkeypatch, tmp_path)
+    search = _run_example("distributed_grid_search.py", ["--max-iter", "2"], monkeypatch, tmp_path)
     out = capsys.readouterr().out
     assert "cluster: 2 workers" in out
     assert "equal to a serial run with one BLAS thread: True" in out
@@ -107,8 +110,9 @@ def test_distributed_grid_search_example_equals_serial(tmp_path, monkeypatch, ca
 
 def test_forecast_airline_example_beats_the_baselines_fast(tmp_path, monkeypatch):
     """examples/plot_forecast_airline.py --fast (the README's figures, small grid)."""
-    res = _run_example("plot_forecast_airline.py", ["--fast", "--output", "a.png"],
-                       monkeypatch, tmp_path)
+    res = _run_example(
+        "plot_forecast_airline.py", ["--fast", "--output", "a.png"], monkeypatch, tmp_path
+    )
     assert res["rnn_mae"] < res["snaive_mae"]
     assert res["rnn_mae"] < res["ridge_raw_mae"]
     assert 0.5 <= res["coverage"] <= 1.0

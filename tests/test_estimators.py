@@ -36,9 +36,18 @@ def small(Estimator, **params):
     """A small Elman network reading its last state of the raw features, with a
     constant rate, trained on every sequence: the tests below check the
     documented mechanics on that network."""
-    params = {"hidden_size": 5, "max_iter": 30, "random_state": 0, "cell": "rnn",
-              "pooling": "last", "standardize": "global", "learning_rate": "constant",
-              "learning_rate_init": 0.001, "early_stopping": False, **params}
+    params = {
+        "hidden_size": 5,
+        "max_iter": 30,
+        "random_state": 0,
+        "cell": "rnn",
+        "pooling": "last",
+        "standardize": "global",
+        "learning_rate": "constant",
+        "learning_rate_init": 0.001,
+        "early_stopping": False,
+        **params,
+    }
     return Estimator(**params)
 
 
@@ -57,9 +66,10 @@ def test_grid_search_over_hidden_size_on_3d_X():
     ).fit(X, y)
     assert search.best_params_["hidden_size"] in (2, 4, 8)
     assert search.cv_results_["mean_test_score"].shape == (3,)
-    assert search.best_estimator_.weights_["weight_hh_l0"].shape == (
-        search.best_params_["hidden_size"],
-    ) * 2
+    assert (
+        search.best_estimator_.weights_["weight_hh_l0"].shape
+        == (search.best_params_["hidden_size"],) * 2
+    )
     assert search.score(X, y) > 0.8
 
 
@@ -69,7 +79,8 @@ def test_grid_search_n_jobs_2_equals_serial():
     serial = GridSearchCV(small(RNNRegressor), grid, cv=2).fit(X, y)
     parallel = GridSearchCV(small(RNNRegressor), grid, cv=2, n_jobs=2).fit(X, y)
     np.testing.assert_allclose(
-        serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"],
+        serial.cv_results_["mean_test_score"],
+        parallel.cv_results_["mean_test_score"],
         rtol=1e-12,
     )
     assert serial.best_params_ == parallel.best_params_
@@ -77,9 +88,7 @@ def test_grid_search_n_jobs_2_equals_serial():
 
 def test_cross_val_score():
     X, y = data_for(RNNRegressor, n=90)
-    scores = cross_val_score(
-        small(RNNRegressor, solver="lbfgs", max_iter=100), X, y, cv=KFold(3)
-    )
+    scores = cross_val_score(small(RNNRegressor, solver="lbfgs", max_iter=100), X, y, cv=KFold(3))
     assert scores.shape == (3,)
     assert scores.min() > 0.8  # the mean of a feature is easy to learn
 
@@ -151,13 +160,21 @@ def test_weights_have_pytorch_names_shapes_and_are_views():
     est = small(RNNRegressor, hidden_size=7).fit(X, np.c_[y, -y])
     W = est.weights_
     assert list(W) == [
-        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-        "head.weight", "head.bias",
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "head.weight",
+        "head.bias",
     ]
     shapes = {k: v.shape for k, v in W.items()}
     assert shapes == {
-        "weight_ih_l0": (7, 3), "weight_hh_l0": (7, 7), "bias_ih_l0": (7,),
-        "bias_hh_l0": (7,), "head.weight": (2, 7), "head.bias": (2,),
+        "weight_ih_l0": (7, 3),
+        "weight_hh_l0": (7, 7),
+        "bias_ih_l0": (7,),
+        "bias_hh_l0": (7,),
+        "head.weight": (2, 7),
+        "head.bias": (2,),
     }
     assert all(np.shares_memory(v, est._params) for v in W.values())
     assert sum(v.size for v in W.values()) == est._params.size
@@ -171,8 +188,10 @@ def test_prediction_is_the_documented_recurrence():
     h = np.zeros((10, 3))
     for t in range(4):
         h = np.tanh(
-            X[:, t] @ W["weight_ih_l0"].T + W["bias_ih_l0"]
-            + h @ W["weight_hh_l0"].T + W["bias_hh_l0"]
+            X[:, t] @ W["weight_ih_l0"].T
+            + W["bias_ih_l0"]
+            + h @ W["weight_hh_l0"].T
+            + W["bias_hh_l0"]
         )
     expected = h @ W["head.weight"].T + W["head.bias"]
     np.testing.assert_allclose(est.predict(X), expected.ravel(), rtol=1e-12)
@@ -265,28 +284,52 @@ def _nan_inside():
 
 BAD_X = [
     (np.zeros(10), ValueError, "Expected 2D array, got 1D array"),
-    (np.zeros((4, 3, 2, 1)), ValueError,
-     r"expects X of shape \(n_samples, n_timesteps, n_features\) or \(n_samples, "
-     r"n_timesteps\), got a 4-D array of shape \(4, 3, 2, 1\)"),
+    (
+        np.zeros((4, 3, 2, 1)),
+        ValueError,
+        r"expects X of shape \(n_samples, n_timesteps, n_features\) or \(n_samples, "
+        r"n_timesteps\), got a 4-D array of shape \(4, 3, 2, 1\)",
+    ),
     (np.full((4, 3, 2), np.nan), ValueError, "sequence 0 of X is all NaN"),
-    (np.full((4, 3, 2), np.inf), ValueError,
-     r"Input X contains infinity in sequence 0 at time step 0 \(feature 0\)"),
+    (
+        np.full((4, 3, 2), np.inf),
+        ValueError,
+        r"Input X contains infinity in sequence 0 at time step 0 \(feature 0\)",
+    ),
     (np.zeros((4, 3, 2), dtype=complex), ValueError, "Complex data not supported"),
-    (_nan_inside(), ValueError,
-     "X contains NaN inside sequence 1 at time step 0 \\(feature 1\\), before its "
-     "last valid step 2"),
-    (np.zeros((4, 0, 2)), ValueError,
-     r"at least one time step and one feature, got X of shape \(4, 0, 2\)"),
-    (np.zeros((4, 3, 0)), ValueError,
-     r"at least one time step and one feature, got X of shape \(4, 3, 0\)"),
+    (
+        _nan_inside(),
+        ValueError,
+        "X contains NaN inside sequence 1 at time step 0 \\(feature 1\\), before its "
+        "last valid step 2",
+    ),
+    (
+        np.zeros((4, 0, 2)),
+        ValueError,
+        r"at least one time step and one feature, got X of shape \(4, 0, 2\)",
+    ),
+    (
+        np.zeros((4, 3, 0)),
+        ValueError,
+        r"at least one time step and one feature, got X of shape \(4, 3, 0\)",
+    ),
     (np.zeros((0, 3, 2)), ValueError, r"Found array with 0 sample\(s\)"),
     (np.zeros((4, 0)), ValueError, r"0 feature\(s\) \(shape=\(4, 0\)\)"),
-    ([np.zeros((3, 2)), np.zeros((5, 3)), np.zeros((3, 2)), np.zeros((4, 2))],
-     ValueError, "sequence 1 has 3 features per time step, but sequence 0 has 2"),
-    ([np.zeros((3, 2)), np.zeros((0, 2)), np.zeros((3, 2)), np.zeros((4, 2))],
-     ValueError, r"sequence 1 is empty \(0 time steps\)"),
-    ([np.zeros(3), np.array(["a", "b"]), np.zeros(3), np.zeros(4)],
-     TypeError, r"sequence 1 has string values"),
+    (
+        [np.zeros((3, 2)), np.zeros((5, 3)), np.zeros((3, 2)), np.zeros((4, 2))],
+        ValueError,
+        "sequence 1 has 3 features per time step, but sequence 0 has 2",
+    ),
+    (
+        [np.zeros((3, 2)), np.zeros((0, 2)), np.zeros((3, 2)), np.zeros((4, 2))],
+        ValueError,
+        r"sequence 1 is empty \(0 time steps\)",
+    ),
+    (
+        [np.zeros(3), np.array(["a", "b"]), np.zeros(3), np.zeros(4)],
+        TypeError,
+        r"sequence 1 has string values",
+    ),
     (np.zeros((4, 3, 2), dtype=bool), TypeError, "got boolean values"),
     ([], ValueError, "received an empty list"),
     (np.array([["a", "b"]] * 4, dtype=object), TypeError, "got 'a' of type str"),
@@ -334,8 +377,14 @@ def test_bad_y_is_a_clear_error():
 
 @pytest.mark.parametrize(
     "param,value",
-    [("cell", "lstm2"), ("hidden_size", 0), ("solver", "rmsprop"), ("max_grad_norm", 0.0),
-     ("batch_size", 0), ("activation", "sigmoid")],
+    [
+        ("cell", "lstm2"),
+        ("hidden_size", 0),
+        ("solver", "rmsprop"),
+        ("max_grad_norm", 0.0),
+        ("batch_size", 0),
+        ("activation", "sigmoid"),
+    ],
 )
 def test_invalid_parameters_rejected_by_constraints(param, value):
     X, y = sequences()
@@ -414,8 +463,11 @@ def test_classifier_rejects_unseen_classes_on_warm_start():
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_every_solver_learns(solver):
     X, y = sequences(n=120)
-    params = {"adam": {"learning_rate_init": 0.01}, "sgd": {"learning_rate_init": 0.05},
-              "lbfgs": {}}[solver]
+    params = {
+        "adam": {"learning_rate_init": 0.01},
+        "sgd": {"learning_rate_init": 0.05},
+        "lbfgs": {},
+    }[solver]
     est = small(RNNRegressor, solver=solver, max_iter=150, **params).fit(X, y)
     assert est.score(X, y) > 0.9
     assert est.n_iter_ >= 1 and est.t_ > 0
@@ -451,8 +503,12 @@ def test_invscaling_and_adaptive_schedules():
         inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t
     )
     ada = small(
-        RNNRegressor, solver="sgd", learning_rate="adaptive", tol=10.0,
-        n_iter_no_change=2, max_iter=10,
+        RNNRegressor,
+        solver="sgd",
+        learning_rate="adaptive",
+        tol=10.0,
+        n_iter_no_change=2,
+        max_iter=10,
     ).fit(X, y)
     # after the first epoch, every 3 epochs without improvement divide the
     # rate by 5: at epochs 4, 7 and 10
@@ -499,7 +555,7 @@ def test_failed_fit_leaves_a_fitted_estimator_unchanged(warm_start):
         (np.full_like(X, np.nan), y),  # NaN
         (X, y[:-1]),  # wrong length
     ]
-    for Xb, yb in bad[int(not warm_start):]:
+    for Xb, yb in bad[int(not warm_start) :]:
         with pytest.raises(ValueError):
             clf.fit(Xb, yb)
         np.testing.assert_array_equal(clf.predict_proba(X), before[0])
@@ -519,8 +575,7 @@ def test_warm_start_across_solvers(first, then):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_predict_reads_any_layout_of_X_as_given_and_leaves_it_untouched(dtype,
-                                                                      monkeypatch):
+def test_predict_reads_any_layout_of_X_as_given_and_leaves_it_untouched(dtype, monkeypatch):
     """Fortran order, the other float dtype and NaN padding are converted one
     chunk at a time (no copy of all of X): the same predictions, bitwise, and
     the caller's X unchanged -- NaN padding included."""
@@ -570,8 +625,9 @@ def test_dropout_needs_a_stochastic_solver():
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_every_cell_learns_and_exposes_pytorch_weights(cell):
     X, y = sequences(n=120)
-    est = small(RNNRegressor, cell=cell, num_layers=2, bidirectional=True,
-                solver="lbfgs", max_iter=150).fit(X, y)
+    est = small(
+        RNNRegressor, cell=cell, num_layers=2, bidirectional=True, solver="lbfgs", max_iter=150
+    ).fit(X, y)
     assert est.score(X, y) > 0.9
     G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     W = est.weights_
@@ -587,8 +643,9 @@ def test_return_sequences_regression(cell):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(80, 7, 2))
     y = np.cumsum(X[:, :, 0], axis=1) / 3  # running sum: one target per step
-    est = small(RNNRegressor, cell=cell, return_sequences=True, solver="lbfgs",
-                max_iter=200).fit(X, y)
+    est = small(RNNRegressor, cell=cell, return_sequences=True, solver="lbfgs", max_iter=200).fit(
+        X, y
+    )
     assert est.n_outputs_ == 1
     assert est.predict(X).shape == (80, 7)
     assert est.predict(X[:, :3]).shape == (80, 3)  # any length at predict
@@ -602,13 +659,17 @@ def test_return_sequences_loss_is_summed_over_steps_averaged_over_sequences():
     rng = np.random.RandomState(1)
     X = rng.normal(size=(30, 4, 2))
     Y = rng.normal(size=(30, 4, 3))
-    est = small(RNNRegressor, return_sequences=True, solver="lbfgs", max_iter=3,
-                alpha=0.5, standardize=False).fit(X, Y)
+    est = small(
+        RNNRegressor,
+        return_sequences=True,
+        solver="lbfgs",
+        max_iter=3,
+        alpha=0.5,
+        standardize=False,
+    ).fit(X, Y)
     P = est.predict(X)
     data = 0.5 * ((Y - P) ** 2).mean(axis=2).sum(axis=1).mean()
-    penalty = 0.5 * 0.5 / 30 * sum(
-        (v ** 2).sum() for k, v in est.weights_.items() if "weight" in k
-    )
+    penalty = 0.5 * 0.5 / 30 * sum((v**2).sum() for k, v in est.weights_.items() if "weight" in k)
     assert est.loss_ == pytest.approx(data + penalty, rel=1e-10)
 
 
@@ -619,8 +680,14 @@ def test_return_sequences_classification_tags_every_step(labels):
     s = np.cumsum(X[:, :, 0], axis=1)
     idx = np.digitize(s, [0]) if len(labels) == 2 else np.digitize(s, [-1, 1])
     y = np.asarray(labels)[idx]
-    clf = small(RNNClassifier, cell="gru", return_sequences=True, hidden_size=8,
-                solver="lbfgs", max_iter=200).fit(X, y)
+    clf = small(
+        RNNClassifier,
+        cell="gru",
+        return_sequences=True,
+        hidden_size=8,
+        solver="lbfgs",
+        max_iter=200,
+    ).fit(X, y)
     proba = clf.predict_proba(X)
     assert proba.shape == (90, 6, len(labels))
     np.testing.assert_allclose(proba.sum(axis=2), 1.0)
@@ -633,8 +700,11 @@ def test_return_sequences_classification_tags_every_step(labels):
 
 def test_return_sequences_bad_y_is_a_clear_error():
     X, y = sequences()
-    with pytest.raises(ValueError, match=r"return_sequences=True, y must have shape "
-                       r"\(n_samples, n_timesteps\) or .* \(n_timesteps=6\); got shape \(60,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"return_sequences=True, y must have shape "
+        r"\(n_samples, n_timesteps\) or .* \(n_timesteps=6\); got shape \(60,\)",
+    ):
         small(RNNRegressor, return_sequences=True).fit(X, y)
     with pytest.raises(ValueError, match=r"got shape \(60, 5\)"):
         small(RNNClassifier, return_sequences=True).fit(X, np.zeros((60, 5)))
@@ -663,8 +733,16 @@ def test_weights_init_starts_from_given_weights():
     X, y = sequences()
     donor = small(RNNRegressor, cell="gru", num_layers=2).fit(X, y)
     given = {k: v.copy() for k, v in donor.weights_.items()}
-    est = small(RNNRegressor, cell="gru", num_layers=2, weights_init=given,
-                solver="sgd", learning_rate_init=1e-12, momentum=0.0, max_iter=1).fit(X, y)
+    est = small(
+        RNNRegressor,
+        cell="gru",
+        num_layers=2,
+        weights_init=given,
+        solver="sgd",
+        learning_rate_init=1e-12,
+        momentum=0.0,
+        max_iter=1,
+    ).fit(X, y)
     for k, v in given.items():
         np.testing.assert_allclose(est.weights_[k], v, rtol=0, atol=1e-9)
     np.testing.assert_allclose(est.predict(X), donor.predict(X), rtol=1e-8)
@@ -678,10 +756,16 @@ def test_weights_init_errors_name_the_array():
     bad = {k: v.copy() for k, v in donor.weights_.items()}
     with pytest.raises(ValueError, match=r"missing \['weight_ih_l1', 'weight_hh_l1'"):
         small(RNNRegressor, num_layers=2, weights_init=bad).fit(X, y)
-    with pytest.raises(ValueError, match=r"weights_init\['weight_ih_l0'\] has shape "
-                       r"\(5, 3\), expected \(20, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"weights_init\['weight_ih_l0'\] has shape "
+        r"\(5, 3\), expected \(20, 3\)",
+    ):
         small(RNNRegressor, cell="lstm", weights_init=bad).fit(X, y)
     bad["weight_hh_l0"] = np.zeros((5, 4))
-    with pytest.raises(ValueError, match=r"weights_init\['weight_hh_l0'\] has shape "
-                       r"\(5, 4\), expected \(5, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"weights_init\['weight_hh_l0'\] has shape "
+        r"\(5, 4\), expected \(5, 5\)",
+    ):
         small(RNNRegressor, weights_init=bad).fit(X, y)

@@ -31,30 +31,59 @@ def fitted(Estimator, solver="adam", dtype=np.float64, **params):
 
 
 BAD_WEIGHTS = [  # (estimator, dtype, fit keywords, words of the message)
-    (RNNClassifier, np.float64, dict(class_weight={0: 0.0, 1: 0.0}),
-     "give every sequence (and step) a weight of 0"),
-    (RNNClassifier, np.float64, dict(class_weight={0: np.nan, 1: 1.0}),
-     "finite weight >= 0; got 0: nan"),
-    (RNNClassifier, np.float64, dict(class_weight={0: -1.0, 1: 1.0}),
-     "finite weight >= 0; got 0: -1.0"),
-    (RNNClassifier, np.float64, dict(class_weight=[{0: 1.0, 1: np.inf}]),
-     "got 1: inf"),
-    (RNNRegressor, np.float64, dict(sample_weight=np.full(40, 1e308)),
-     "too large for a float64 model: their total is inf"),
-    (RNNRegressor, np.float64, dict(sample_weight=np.full(40, 1e-320)),
-     "too small for a float64 model"),
-    (RNNRegressor, np.float32, dict(sample_weight=np.full(40, 1e37)),
-     "too large for a float32 model: their total is 4e+38"),
-    (RNNRegressor, np.float32, dict(sample_weight=np.r_[np.ones(39), 1e-50]),
-     "1e-50 becomes 0 in float32"),
+    (
+        RNNClassifier,
+        np.float64,
+        dict(class_weight={0: 0.0, 1: 0.0}),
+        "give every sequence (and step) a weight of 0",
+    ),
+    (
+        RNNClassifier,
+        np.float64,
+        dict(class_weight={0: np.nan, 1: 1.0}),
+        "finite weight >= 0; got 0: nan",
+    ),
+    (
+        RNNClassifier,
+        np.float64,
+        dict(class_weight={0: -1.0, 1: 1.0}),
+        "finite weight >= 0; got 0: -1.0",
+    ),
+    (RNNClassifier, np.float64, dict(class_weight=[{0: 1.0, 1: np.inf}]), "got 1: inf"),
+    (
+        RNNRegressor,
+        np.float64,
+        dict(sample_weight=np.full(40, 1e308)),
+        "too large for a float64 model: their total is inf",
+    ),
+    (
+        RNNRegressor,
+        np.float64,
+        dict(sample_weight=np.full(40, 1e-320)),
+        "too small for a float64 model",
+    ),
+    (
+        RNNRegressor,
+        np.float32,
+        dict(sample_weight=np.full(40, 1e37)),
+        "too large for a float32 model: their total is 4e+38",
+    ),
+    (
+        RNNRegressor,
+        np.float32,
+        dict(sample_weight=np.r_[np.ones(39), 1e-50]),
+        "1e-50 becomes 0 in float32",
+    ),
 ]
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-@pytest.mark.parametrize("Estimator, dtype, bad, words", BAD_WEIGHTS,
-                         ids=[w for *_, w in BAD_WEIGHTS])
+@pytest.mark.parametrize(
+    "Estimator, dtype, bad, words", BAD_WEIGHTS, ids=[w for *_, w in BAD_WEIGHTS]
+)
 def test_unusable_weights_are_refused_before_anything_changes(
-        Estimator, dtype, bad, words, solver, state):
+    Estimator, dtype, bad, words, solver, state
+):
     X, y, labels = data(dtype=dtype)
     target = labels if Estimator is RNNClassifier else y
     params = {k: v for k, v in bad.items() if k == "class_weight"}
@@ -62,8 +91,9 @@ def test_unusable_weights_are_refused_before_anything_changes(
     est = fitted(Estimator, solver, dtype)
     before, predictions = state(est), est.predict(X)
     est.set_params(**params)
-    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")
-                       .replace("+", r"\+")):
+    with pytest.raises(
+        ValueError, match=words.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")
+    ):
         est.fit(X, target, **fit_kw)
     est.set_params(**{k: None for k in params})
     assert state(est) == before
@@ -139,10 +169,10 @@ STAGES = [  # (solver, early_stopping, which call is interrupted)
 ]
 
 
-@pytest.mark.parametrize("solver, early, where", STAGES,
-                         ids=["first-epoch", "later-epoch", "validation", "lbfgs"])
-def test_ctrl_c_during_training_keeps_weights_that_predict(solver, early, where,
-                                                           monkeypatch):
+@pytest.mark.parametrize(
+    "solver, early, where", STAGES, ids=["first-epoch", "later-epoch", "validation", "lbfgs"]
+)
+def test_ctrl_c_during_training_keeps_weights_that_predict(solver, early, where, monkeypatch):
     X, y, _ = data()
     name, at = where
     owner = base.RNNNetwork if name == "loss_and_grad" else RNNRegressor
@@ -155,8 +185,14 @@ def test_ctrl_c_during_training_keeps_weights_that_predict(solver, early, where,
         return real(self, *args, **kw)
 
     monkeypatch.setattr(owner, name, interrupted)
-    est = RNNRegressor(hidden_size=4, solver=solver, early_stopping=early,
-                       batch_size=10, max_iter=20, random_state=0)
+    est = RNNRegressor(
+        hidden_size=4,
+        solver=solver,
+        early_stopping=early,
+        batch_size=10,
+        max_iter=20,
+        random_state=0,
+    )
     with pytest.warns(UserWarning, match="interrupted by the user"):
         est.fit(X, y)
     assert np.isfinite(est.predict(X)).all() and np.isfinite(est.loss_)
@@ -169,9 +205,17 @@ def diverging_fit(seed):
     diverges within two epochs."""
     rng = np.random.RandomState(seed)
     X, y = rng.normal(size=(32, 40, 3)), rng.normal(size=32)
-    est = RNNRegressor(hidden_size=8, cell="rnn", activation="relu", solver="sgd",
-                       learning_rate_init=1.0, max_iter=5, max_grad_norm=None,
-                       standardize=False, random_state=seed)
+    est = RNNRegressor(
+        hidden_size=8,
+        cell="rnn",
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=1.0,
+        max_iter=5,
+        max_grad_norm=None,
+        standardize=False,
+        random_state=seed,
+    )
     with pytest.warns(ConvergenceWarning, match="Training diverged") as record:
         est.fit(X, y)
     return est, X, y, str(record[0].message)

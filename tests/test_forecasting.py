@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import LastRow, unchanged, words  # noqa: E402
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
@@ -16,12 +17,13 @@ from skrnn.datasets import load_airline
 from skrnn.forecasting import RNNForecaster, backtest
 from skrnn.preprocessing import make_windows
 
-from conftest import LastRow, unchanged, words  # noqa: E402
-
 
 def monthly(values, start="2000-01-01", name="y"):
-    return pd.Series(np.asarray(values, dtype=float), name=name,
-                     index=pd.date_range(start, periods=len(values), freq="MS"))
+    return pd.Series(
+        np.asarray(values, dtype=float),
+        name=name,
+        index=pd.date_range(start, periods=len(values), freq="MS"),
+    )
 
 
 def small_rnn(**kw):
@@ -34,8 +36,9 @@ def small_rnn(**kw):
 @pytest.mark.parametrize("horizon", [1, 3])
 def test_windows_never_contain_the_future(horizon):
     n, w = 40, 5
-    df = pd.DataFrame({"y": np.arange(n, dtype=float), "x": 1000.0 + np.arange(n)},
-                      index=pd.RangeIndex(n))
+    df = pd.DataFrame(
+        {"y": np.arange(n, dtype=float), "x": 1000.0 + np.arange(n)}, index=pd.RangeIndex(n)
+    )
     X, y, index = make_windows(df, w, horizon, target="y")
     assert X.shape == (n - w - horizon + 1, w, 1 + horizon)
     first_target = np.asarray(index)
@@ -50,8 +53,10 @@ def test_windows_never_contain_the_future(horizon):
 
 
 def test_windows_shapes_multi_target_and_doc_layout():
-    df = pd.DataFrame({"a": np.arange(10.0), "b": -np.arange(10.0)},
-                      index=pd.period_range("2001-01", periods=10, freq="M"))
+    df = pd.DataFrame(
+        {"a": np.arange(10.0), "b": -np.arange(10.0)},
+        index=pd.period_range("2001-01", periods=10, freq="M"),
+    )
     X, y, index = make_windows(df, 4, 2)
     assert X.shape == (5, 4, 2) and y.shape == (5, 2, 2)
     np.testing.assert_array_equal(y[0], [[4, -4], [5, -5]])
@@ -60,19 +65,37 @@ def test_windows_shapes_multi_target_and_doc_layout():
     assert X1.shape == (6, 4, 1) and y1.shape == (6,)
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda y: y.drop(y.index[5]), "1 period(s) missing at frequency MS, the first 2000-06-01"),
-    (lambda y: y.set_axis(pd.Timestamp("2000-01-01") + pd.to_timedelta(
-        np.cumsum(np.arange(20) * 37 + 60), unit="min")), "no frequency pandas can infer"),
-    (lambda y: y.iloc[[0, 2, 1] + list(range(3, len(y)))], "not sorted in increasing order"),
-    (lambda y: pd.concat([y, y.iloc[[4]]]).sort_index(), "duplicated labels: 2000-05-01 appears 2"),
-    (lambda y: y.where(y.index != y.index[7]), "NaN at 2000-08-01"),
-    (lambda y: y.reset_index(drop=True).set_axis(list("abcdefghijklmnopqrst")),
-     "DatetimeIndex, PeriodIndex or integer"),
-    (lambda y: y.reset_index(drop=True).drop(3), "1 period(s) missing at step 1, the first 3"),
-    (lambda y: y.set_axis(y.index.where(y.index != y.index[6])),
-     "index has a missing label (NaT) at position 6"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda y: y.drop(y.index[5]),
+            "1 period(s) missing at frequency MS, the first 2000-06-01",
+        ),
+        (
+            lambda y: y.set_axis(
+                pd.Timestamp("2000-01-01")
+                + pd.to_timedelta(np.cumsum(np.arange(20) * 37 + 60), unit="min")
+            ),
+            "no frequency pandas can infer",
+        ),
+        (lambda y: y.iloc[[0, 2, 1] + list(range(3, len(y)))], "not sorted in increasing order"),
+        (
+            lambda y: pd.concat([y, y.iloc[[4]]]).sort_index(),
+            "duplicated labels: 2000-05-01 appears 2",
+        ),
+        (lambda y: y.where(y.index != y.index[7]), "NaN at 2000-08-01"),
+        (
+            lambda y: y.reset_index(drop=True).set_axis(list("abcdefghijklmnopqrst")),
+            "DatetimeIndex, PeriodIndex or integer",
+        ),
+        (lambda y: y.reset_index(drop=True).drop(3), "1 period(s) missing at step 1, the first 3"),
+        (
+            lambda y: y.set_axis(y.index.where(y.index != y.index[6])),
+            "index has a missing label (NaT) at position 6",
+        ),
+    ],
+)
 def test_windows_bad_index_or_values(mutate, message):
     y = monthly(np.arange(20))
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
@@ -83,8 +106,11 @@ def test_text_labels_are_refused_for_their_type_not_their_order():
     # "10" sorts before "9" as text: the index is of the wrong type, and the
     # message says which types are supported and how to convert dates
     y = pd.Series(np.arange(20.0), index=[str(i) for i in range(20)])
-    expected = words("must be indexed by a DatetimeIndex, PeriodIndex or integer (Range)Index",
-                     "got Index of dtype", "pd.to_datetime(y.index)")
+    expected = words(
+        "must be indexed by a DatetimeIndex, PeriodIndex or integer (Range)Index",
+        "got Index of dtype",
+        "pd.to_datetime(y.index)",
+    )
     with pytest.raises(TypeError, match=expected) as info:
         RNNForecaster(LastRow(), window=3).fit(y)
     assert "sorted" not in str(info.value)
@@ -92,11 +118,14 @@ def test_text_labels_are_refused_for_their_type_not_their_order():
         make_windows(y, 3)
 
 
-@pytest.mark.parametrize("target, message", [
-    ([], "target names no column: pass a column label or a non-empty list"),
-    (["a", "a"], "target names column 'a' more than once: ['a', 'a']"),
-    ("c", "target 'c' is not a column of data; columns: ['a', 'b']"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ([], "target names no column: pass a column label or a non-empty list"),
+        (["a", "a"], "target names column 'a' more than once: ['a', 'a']"),
+        ("c", "target 'c' is not a column of data; columns: ['a', 'b']"),
+    ],
+)
 def test_windows_target_must_name_columns(target, message):
     df = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0)}, index=pd.RangeIndex(10))
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -119,16 +148,25 @@ def test_windows_daily_gap_named_and_filled_on_request():
 
 
 # ------------------------------------------------------- forecaster basics
-@pytest.mark.parametrize("index, expected", [
-    (pd.date_range("2000-01-01", periods=30, freq="MS"),
-     pd.date_range("2002-07-01", periods=4, freq="MS")),
-    (pd.date_range("2021-03-01", periods=30, freq="D"),
-     pd.date_range("2021-03-31", periods=4, freq="D")),
-    (pd.period_range("1990Q1", periods=30, freq="Q"),
-     pd.period_range("1997Q3", periods=4, freq="Q")),
-    (pd.RangeIndex(0, 60, 2), pd.RangeIndex(60, 68, 2)),
-    (pd.Index(np.arange(100, 130)), pd.RangeIndex(130, 134)),
-])
+@pytest.mark.parametrize(
+    "index, expected",
+    [
+        (
+            pd.date_range("2000-01-01", periods=30, freq="MS"),
+            pd.date_range("2002-07-01", periods=4, freq="MS"),
+        ),
+        (
+            pd.date_range("2021-03-01", periods=30, freq="D"),
+            pd.date_range("2021-03-31", periods=4, freq="D"),
+        ),
+        (
+            pd.period_range("1990Q1", periods=30, freq="Q"),
+            pd.period_range("1997Q3", periods=4, freq="Q"),
+        ),
+        (pd.RangeIndex(0, 60, 2), pd.RangeIndex(60, 68, 2)),
+        (pd.Index(np.arange(100, 130)), pd.RangeIndex(130, 134)),
+    ],
+)
 def test_forecast_index_follows_the_training_frequency(index, expected):
     y = pd.Series(np.sin(np.arange(30) / 3.0), index=index, name="load")
     f = RNNForecaster(LastRow(), window=5).fit(y)
@@ -153,7 +191,7 @@ class Wrapper(RegressorMixin, BaseEstimator):
 
 
 def test_windows_are_not_scaled_by_their_own_statistics():
-    """"auto" would scale each window by itself; a forecast needs the level."""
+    """ "auto" would scale each window by itself; a forecast needs the level."""
     y = monthly(np.arange(40.0) % 7)
     f = RNNForecaster(small_rnn(max_iter=2), window=4).fit(y)
     assert f.estimator_.standardize == "global" and f.estimator_.level_inputs_ is None
@@ -174,8 +212,9 @@ def test_windows_are_not_held_out_at_random(auto_holds_out_small_sets):
     assert len(clone(auto).fit(X, target).validation_scores_) == 2  # outside it holds out
     wrapped = RNNForecaster(Wrapper(auto), window=4).fit(y)
     assert wrapped.estimator_.estimator_.early_stopping is False
-    chosen = RNNForecaster(small_rnn(solver="adam", max_iter=2, early_stopping=True),
-                           window=4).fit(y)
+    chosen = RNNForecaster(
+        small_rnn(solver="adam", max_iter=2, early_stopping=True), window=4
+    ).fit(y)
     assert len(chosen.estimator_.validation_scores_) == 2
 
 
@@ -184,46 +223,55 @@ def test_recursive_feeds_predictions_back_and_direct_predicts_at_once():
     # LastRow repeats the last value: recursive forecasts stay flat
     rec = RNNForecaster(LastRow(), window=4, standardize=False).fit(y)
     np.testing.assert_array_equal(rec.predict(5).to_numpy(), [y.iloc[-1]] * 5)
+
     class LastRowMulti(LastRow):
         def predict(self, X):  # 'direct' with horizon 3: three outputs
             return np.repeat(X[:, -1, :1], 3, axis=1) + np.arange(3)
-    dire = RNNForecaster(LastRowMulti(), window=4, strategy="direct", horizon=3,
-                         standardize=False).fit(y)
+
+    dire = RNNForecaster(
+        LastRowMulti(), window=4, strategy="direct", horizon=3, standardize=False
+    ).fit(y)
     np.testing.assert_array_equal(dire.predict(2).to_numpy(), y.iloc[-1] + np.arange(2))
     with pytest.raises(ValueError, match="steps=4 is more than horizon=3"):
         dire.predict(4)
 
 
-@pytest.mark.parametrize("d, series", [
-    (1, lambda t: 5.0 + 2.0 * t),
-    (2, lambda t: 1.0 + 0.5 * t + 0.25 * t ** 2),
-])
+@pytest.mark.parametrize(
+    "d, series",
+    [
+        (1, lambda t: 5.0 + 2.0 * t),
+        (2, lambda t: 1.0 + 0.5 * t + 0.25 * t**2),
+    ],
+)
 def test_differencing_is_integrated_back_exactly(d, series):
     # the d-th difference is constant: repeating it must continue the series
     t = np.arange(40.0)
     y = monthly(series(t))
     f = RNNForecaster(LastRow(), window=3, differentiation=d).fit(y)
-    np.testing.assert_allclose(f.predict(6).to_numpy(), series(np.arange(40.0, 46.0)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(f.predict(6).to_numpy(), series(np.arange(40.0, 46.0)), rtol=1e-12)
 
 
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
 def test_exogenous_values_of_the_forecast_periods_reach_the_model(strategy):
     # y_t = x_t: a model reading the last row's exogenous lead (+1) is exact
     rng = np.random.default_rng(0)
-    x = pd.Series(rng.normal(size=60), name="x",
-                  index=pd.date_range("2020-01-01", periods=60, freq="D"))
+    x = pd.Series(
+        rng.normal(size=60), name="x", index=pd.date_range("2020-01-01", periods=60, freq="D")
+    )
     y = x.rename("y").iloc[:50]
     H = 1 if strategy == "recursive" else 4
     # columns: y, then x at +1 .. +H; the lead k is column k
     est = LastRow(cols=tuple(range(1, H + 1))) if H > 1 else LastRow(cols=(1,))
-    f = RNNForecaster(est, window=6, strategy=strategy, horizon=H if H > 1 else None,
-                      standardize=False)
+    f = RNNForecaster(
+        est, window=6, strategy=strategy, horizon=H if H > 1 else None, standardize=False
+    )
     f.fit(y, x.to_frame())
     steps = 4
     pred = f.predict(steps, x.to_frame())
     np.testing.assert_allclose(pred.to_numpy(), x.iloc[50:54].to_numpy(), rtol=1e-12)
-    with pytest.raises(ValueError, match="lacks exogenous values for .* first missing is 2020-02-2"):
+    with pytest.raises(
+        ValueError, match="lacks exogenous values for .* first missing is 2020-02-2"
+    ):
         f.predict(steps, x.iloc[:52].to_frame())
     with pytest.raises(ValueError, match="pass X with their values"):
         f.predict(steps)
@@ -242,8 +290,10 @@ def test_rnn_learns_a_seasonal_series():
 
 def test_several_targets_give_a_dataframe_with_their_columns():
     t = np.arange(40.0)
-    df = pd.DataFrame({"a": np.sin(t / 2), "b": np.cos(t / 2)},
-                      index=pd.date_range("2000-01-01", periods=40, freq="W"))
+    df = pd.DataFrame(
+        {"a": np.sin(t / 2), "b": np.cos(t / 2)},
+        index=pd.date_range("2000-01-01", periods=40, freq="W"),
+    )
     f = RNNForecaster(small_rnn(max_iter=30), window=6, calibration_size=12).fit(df)
     pred = f.predict(3)
     assert list(pred.columns) == ["a", "b"] and pred.shape == (3, 2)
@@ -264,8 +314,9 @@ def test_conformal_interval_covers_at_the_nominal_rate():
     for i in range(1, n):
         z[i] = 0.7 * z[i - 1] + e[i]
     y = pd.Series(z, index=pd.RangeIndex(n))
-    f = RNNForecaster(small_rnn(hidden_size=4, max_iter=30), window=5,
-                      calibration_size=200).fit(y.iloc[:n0])
+    f = RNNForecaster(small_rnn(hidden_size=4, max_iter=30), window=5, calibration_size=200).fit(
+        y.iloc[:n0]
+    )
     hits = []
     for origin in range(n0, n - 3, 3):
         band = f.predict_interval(3, coverage=0.9, last_window=y.iloc[:origin])
@@ -286,7 +337,9 @@ def test_interval_errors():
     with pytest.raises(ValueError, match="fit with calibration_size"):
         f.predict_interval(3)
     g = RNNForecaster(LastRow(), window=4, calibration_size=10).fit(y)
-    with pytest.raises(ValueError, match=r"step 3 needs at least 9 calibration errors; there are 8"):
+    with pytest.raises(
+        ValueError, match=r"step 3 needs at least 9 calibration errors; there are 8"
+    ):
         g.predict_interval(3, coverage=0.9)
     with pytest.raises(ValueError, match="calibration errors go 10 steps ahead"):
         g.predict_interval(11, coverage=0.5)
@@ -294,13 +347,20 @@ def test_interval_errors():
         g.predict_interval(2, coverage=90)
 
 
-@pytest.mark.parametrize("args, kwargs, message", [
-    (("3",), {}, "steps must be an integer >= 1 (the number of periods to forecast), got '3'"),
-    ((2,), dict(coverage="3"), "coverage must be a number in (0, 1), the probability that "
-                               "the interval holds the truth (e.g. 0.9), got '3'"),
-    ((2,), dict(coverage=True), "coverage must be a number in (0, 1)"),
-    ((0,), {}, "steps must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (("3",), {}, "steps must be an integer >= 1 (the number of periods to forecast), got '3'"),
+        (
+            (2,),
+            dict(coverage="3"),
+            "coverage must be a number in (0, 1), the probability that "
+            "the interval holds the truth (e.g. 0.9), got '3'",
+        ),
+        ((2,), dict(coverage=True), "coverage must be a number in (0, 1)"),
+        ((0,), {}, "steps must be an integer >= 1"),
+    ],
+)
 def test_interval_arguments_are_checked_first(args, kwargs, message):
     y = monthly(np.sin(np.arange(60) / 2.0))
     g = RNNForecaster(LastRow(), window=4, calibration_size=20).fit(y)
@@ -318,23 +378,33 @@ def test_backtest_folds_metrics_and_refit_modes():
     assert metrics["n_steps"].tolist() == [8, 8, 4]
     assert forecasts.index.equals(y.index[30:])
     fold1 = forecasts[forecasts["fold"] == 1]
-    np.testing.assert_allclose(metrics.loc[1, "MAE"],
-                               np.abs(fold1["y_true"] - fold1["y_pred"]).mean())
-    np.testing.assert_allclose(metrics.loc[1, "RMSE"],
-                               np.sqrt(((fold1["y_true"] - fold1["y_pred"]) ** 2).mean()))
-    np.testing.assert_allclose(metrics.loc[1, "MAPE"],
-                               (np.abs(fold1["y_true"] - fold1["y_pred"]) / fold1["y_true"]).mean())
+    np.testing.assert_allclose(
+        metrics.loc[1, "MAE"], np.abs(fold1["y_true"] - fold1["y_pred"]).mean()
+    )
+    np.testing.assert_allclose(
+        metrics.loc[1, "RMSE"], np.sqrt(((fold1["y_true"] - fold1["y_pred"]) ** 2).mean())
+    )
+    np.testing.assert_allclose(
+        metrics.loc[1, "MAPE"],
+        (np.abs(fold1["y_true"] - fold1["y_pred"]) / fold1["y_true"]).mean(),
+    )
     # refit=False: one model, later folds forecast from their own last window
     f2, _ = backtest(RNNForecaster(small_rnn(max_iter=20), window=4), y, 30, 8, refit=False)
     one = RNNForecaster(small_rnn(max_iter=20), window=4).fit(y.iloc[:30])
-    np.testing.assert_allclose(f2[f2["fold"] == 2]["y_pred"].to_numpy(),
-                               one.predict(4, last_window=y.iloc[:46]).to_numpy())
+    np.testing.assert_allclose(
+        f2[f2["fold"] == 2]["y_pred"].to_numpy(),
+        one.predict(4, last_window=y.iloc[:46]).to_numpy(),
+    )
     with pytest.raises(ValueError, match="initial=50 leaves no period"):
         backtest(base, y, 50, 8)
     for refit in (-1, 0, 1.5, "yes"):  # 0 would refit never, as False: say False
-        with pytest.raises(ValueError, match=re.escape(
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
                 f"refit must be True, False or an integer >= 1 (refit every that many "
-                f"folds), got {refit!r}")):
+                f"folds), got {refit!r}"
+            ),
+        ):
             backtest(base, y, 30, 8, refit=refit)
     once, _ = backtest(base, y, 30, 8, refit=np.False_)
     pd.testing.assert_frame_equal(once, backtest(base, y, 30, 8, refit=False)[0])
@@ -345,14 +415,14 @@ def test_backtest_folds_metrics_and_refit_modes():
 # ------------------------------------------------- scikit-learn contract
 def test_clone_pickle_and_refit_keep_predictions():
     y = load_airline().iloc[:60]
-    f = RNNForecaster(small_rnn(max_iter=30), window=12, differentiation=1,
-                      calibration_size=20)
+    f = RNNForecaster(small_rnn(max_iter=30), window=12, differentiation=1, calibration_size=20)
     assert clone(f).get_params()["estimator__hidden_size"] == 8
     f.fit(y)
     g = pickle.loads(pickle.dumps(f))
     pd.testing.assert_series_equal(f.predict(6), g.predict(6))
-    pd.testing.assert_frame_equal(f.predict_interval(6, coverage=0.8),
-                                  g.predict_interval(6, coverage=0.8))
+    pd.testing.assert_frame_equal(
+        f.predict_interval(6, coverage=0.8), g.predict_interval(6, coverage=0.8)
+    )
     h = clone(f).fit(y)
     pd.testing.assert_series_equal(f.predict(6), h.predict(6))
 
@@ -376,6 +446,7 @@ def test_score_needs_the_periods_after_training():
     # a TimeSeriesSplit gap: forecast through it, score what follows
     manual = f.predict(10).iloc[2:]
     from sklearn.metrics import r2_score
+
     assert f.score(y.iloc[32:]) == pytest.approx(r2_score(y.iloc[32:], manual))
     with pytest.raises(ValueError, match="from 2002-07-01; y starts at 2002-06-01"):
         f.score(y.iloc[29:])
@@ -383,16 +454,19 @@ def test_score_needs_the_periods_after_training():
         f.score(y.iloc[30:].where(y.index[30:] != "2002-09-01"))
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(strategy="dirct"), "strategy must be one of"),
-    (dict(strategy="direct"), "strategy='direct' needs horizon"),
-    (dict(window=0), "window must be an integer >= 1"),
-    (dict(differentiation=-1), "differentiation must be None or an integer >= 0"),
-    (dict(calibration_size=1.5), "calibration_size must be None, an integer"),
-    (dict(transformer_y="none"), "transformer_y must be None"),
-    (dict(standardize="yes"), "standardize must be True or False"),
-    (dict(window=39), "y has 40 periods; window=39"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(strategy="dirct"), "strategy must be one of"),
+        (dict(strategy="direct"), "strategy='direct' needs horizon"),
+        (dict(window=0), "window must be an integer >= 1"),
+        (dict(differentiation=-1), "differentiation must be None or an integer >= 0"),
+        (dict(calibration_size=1.5), "calibration_size must be None, an integer"),
+        (dict(transformer_y="none"), "transformer_y must be None"),
+        (dict(standardize="yes"), "standardize must be True or False"),
+        (dict(window=39), "y has 40 periods; window=39"),
+    ],
+)
 def test_bad_parameters_and_a_failed_fit_leaves_the_forecaster_unchanged(params, message):
     y = monthly(np.sin(np.arange(40) / 2.0))
     f = RNNForecaster(LastRow(), window=4).fit(y)
@@ -428,42 +502,76 @@ def test_last_window_has_the_targets_of_the_fit():
     y = monthly(np.arange(30.0))
     f = RNNForecaster(LastRow(), window=4).fit(y)
     two = pd.DataFrame({"a": y, "b": y})
-    with unchanged(f), pytest.raises(ValueError, match=re.escape(
-            "last_window has 2 columns ['a', 'b']; the forecaster was fitted on a Series "
-            "(one target): pass a Series or a one-column DataFrame.")):
+    with (
+        unchanged(f),
+        pytest.raises(
+            ValueError,
+            match=re.escape(
+                "last_window has 2 columns ['a', 'b']; the forecaster was fitted on a Series "
+                "(one target): pass a Series or a one-column DataFrame."
+            ),
+        ),
+    ):
         f.predict(2, last_window=two)
     # one column, or a Series of another name: the same forecast
     pd.testing.assert_series_equal(f.predict(3, last_window=two[["b"]]), f.predict(3))
     pd.testing.assert_series_equal(f.predict(3, last_window=y.rename("z")), f.predict(3))
     g = RNNForecaster(LastRow(), window=4).fit(two)
-    with pytest.raises(ValueError, match=re.escape(
-            "last_window has columns ['b', 'a']; the forecaster was fitted on ['a', 'b']")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "last_window has columns ['b', 'a']; the forecaster was fitted on ['a', 'b']"
+        ),
+    ):
         g.predict(2, last_window=two[["b", "a"]])
 
 
 # ----------------------------------------- values the network cannot read
 def _log():
     from sklearn.preprocessing import FunctionTransformer
+
     return FunctionTransformer(np.log, inverse_func=np.exp)
 
 
-@pytest.mark.parametrize("params, spoil, message", [
-    (dict(), lambda y: y * 1e308,
-     ["y's values are too large for float64 arithmetic: their mean or variance overflows",
-      "the largest absolute value is 1.79e+308", "Rescale y first (e.g. divide it by 1e+308)"]),
-    (dict(standardize=False), lambda y: y * 1e308,
-     ["y's values are too large for float64 arithmetic", "Rescale y first"]),
-    # a variance of 1e+321: scikit-learn's scaler reports scale_ 1, not infinity
-    (dict(), lambda y: y * 1e160,
-     ["y's values are too large for float64 arithmetic", "divide it by 1e+160"]),
-    (dict(differentiation=1), lambda y: y * 1e308 * (-1.0) ** np.arange(len(y)),
-     ["y's differences overflow float64 at 2000-02-01: its values reach 1.79e+308"]),
-    (dict(transformer_y=_log()), lambda y: y - 1.5,
-     ["transformer_y maps y's value -0.5 at 2000-01-01 to NaN or infinity",
-      "y must lie in the transformation's domain (a log needs values > 0)"]),
-])
-def test_values_the_network_cannot_read_are_refused_in_the_series_terms(params, spoil,
-                                                                        message):
+@pytest.mark.parametrize(
+    "params, spoil, message",
+    [
+        (
+            dict(),
+            lambda y: y * 1e308,
+            [
+                "y's values are too large for float64 arithmetic: their mean or variance overflows",
+                "the largest absolute value is 1.79e+308",
+                "Rescale y first (e.g. divide it by 1e+308)",
+            ],
+        ),
+        (
+            dict(standardize=False),
+            lambda y: y * 1e308,
+            ["y's values are too large for float64 arithmetic", "Rescale y first"],
+        ),
+        # a variance of 1e+321: scikit-learn's scaler reports scale_ 1, not infinity
+        (
+            dict(),
+            lambda y: y * 1e160,
+            ["y's values are too large for float64 arithmetic", "divide it by 1e+160"],
+        ),
+        (
+            dict(differentiation=1),
+            lambda y: y * 1e308 * (-1.0) ** np.arange(len(y)),
+            ["y's differences overflow float64 at 2000-02-01: its values reach 1.79e+308"],
+        ),
+        (
+            dict(transformer_y=_log()),
+            lambda y: y - 1.5,
+            [
+                "transformer_y maps y's value -0.5 at 2000-01-01 to NaN or infinity",
+                "y must lie in the transformation's domain (a log needs values > 0)",
+            ],
+        ),
+    ],
+)
+def test_values_the_network_cannot_read_are_refused_in_the_series_terms(params, spoil, message):
     y = monthly(1.0 + (np.arange(40) % 2) * 0.79)  # 1.0 and 1.79, by turns
     f = RNNForecaster(small_rnn(max_iter=5), window=4, **params).fit(y)
     with unchanged(f), warnings.catch_warnings():
@@ -478,18 +586,29 @@ def test_values_the_network_cannot_read_are_refused_in_the_series_terms(params, 
 
 def test_histories_outside_the_transformation_domain_are_refused_at_predict():
     y = monthly(2.0 + np.sin(np.arange(40) / 2.0))
-    x = pd.DataFrame({"x": 1.0 + np.arange(50.0)},
-                     index=pd.date_range("2000-01-01", periods=50, freq="MS"))
-    f = RNNForecaster(LastRow(), window=4, transformer_y=_log(),
-                      transformer_exog=_log()).fit(y, x)
-    with unchanged(f, X=x), pytest.raises(ValueError, match=words(
-            "transformer_y maps last_window's value -1.0 at 2003-04-01 to NaN or infinity")):
-        f.predict(3, x, last_window=y.where(y.index != "2003-04-01", -1.0),
-                  last_window_exog=x)
+    x = pd.DataFrame(
+        {"x": 1.0 + np.arange(50.0)}, index=pd.date_range("2000-01-01", periods=50, freq="MS")
+    )
+    f = RNNForecaster(LastRow(), window=4, transformer_y=_log(), transformer_exog=_log()).fit(y, x)
+    with (
+        unchanged(f, X=x),
+        pytest.raises(
+            ValueError,
+            match=words(
+                "transformer_y maps last_window's value -1.0 at 2003-04-01 to NaN or infinity"
+            ),
+        ),
+    ):
+        f.predict(3, x, last_window=y.where(y.index != "2003-04-01", -1.0), last_window_exog=x)
     zero = x.copy()
     zero.loc["2003-06-01", "x"] = 0.0  # the second forecast period
-    with unchanged(f, X=x), pytest.raises(ValueError, match=words(
-            "transformer_exog maps X's value 0.0 at 2003-06-01 to NaN or infinity")):
+    with (
+        unchanged(f, X=x),
+        pytest.raises(
+            ValueError,
+            match=words("transformer_exog maps X's value 0.0 at 2003-06-01 to NaN or infinity"),
+        ),
+    ):
         f.predict(3, zero)
 
 
@@ -511,12 +630,14 @@ def test_transformer_y_comes_before_the_differencing():
     # which a model repeating the last value continues exactly
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     t = np.arange(50.0)
     y = monthly(100 * np.exp(0.03 * t))
     log = make_pipeline(FunctionTransformer(np.log, inverse_func=np.exp), StandardScaler())
     f = RNNForecaster(LastRow(), window=3, differentiation=1, transformer_y=log).fit(y)
-    np.testing.assert_allclose(f.predict(5).to_numpy(), 100 * np.exp(0.03 * np.arange(50, 55)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        f.predict(5).to_numpy(), 100 * np.exp(0.03 * np.arange(50, 55)), rtol=1e-12
+    )
     assert f.transformer_y_ is not log and hasattr(f.transformer_y_, "steps")
 
 

@@ -13,13 +13,12 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import LastRow, unchanged, words  # noqa: E402
 from sklearn.base import clone
 
 from skrnn import RNNRegressor
 from skrnn.forecasting import RNNForecaster, backtest
 from skrnn.preprocessing import make_windows
-
-from conftest import LastRow, unchanged, words  # noqa: E402
 
 PARIS = "Europe/Paris"  # summer time from 2024-03-31 02:00 (and 2024-10-27 03:00)
 
@@ -34,8 +33,12 @@ def test_daily_forecaster_across_a_daylight_saving_change_loads_bitwise(save):
     # the last window (12 days) spans the change of 2024-03-31: its UTC
     # instants are 23 hours apart there, its local dates one day
     index = pd.date_range("2024-03-01", "2024-04-05", freq="D", tz=PARIS, name="day")
-    f = RNNForecaster(RNNRegressor(hidden_size=4, max_iter=10, random_state=0),
-                      window=12, differentiation=1, calibration_size=8).fit(series(index))
+    f = RNNForecaster(
+        RNNRegressor(hidden_size=4, max_iter=10, random_state=0),
+        window=12,
+        differentiation=1,
+        calibration_size=8,
+    ).fit(series(index))
     if save == "pickle":
         g = pickle.loads(pickle.dumps(f))
     else:
@@ -49,8 +52,9 @@ def test_daily_forecaster_across_a_daylight_saving_change_loads_bitwise(save):
     a, b = f.predict(5), g.predict(5)
     pd.testing.assert_index_equal(a.index, b.index)
     assert a.to_numpy().tobytes() == b.to_numpy().tobytes()
-    pd.testing.assert_frame_equal(f.predict_interval(4, coverage=0.5),
-                                  g.predict_interval(4, coverage=0.5))
+    pd.testing.assert_frame_equal(
+        f.predict_interval(4, coverage=0.5), g.predict_interval(4, coverage=0.5)
+    )
 
 
 def test_daily_forecast_stays_at_local_midnight_across_daylight_saving():
@@ -66,8 +70,9 @@ def test_daily_forecast_stays_at_local_midnight_across_daylight_saving():
 def test_zone_aware_daily_series_with_a_gap_is_filled_as_daily():
     index = pd.date_range("2024-03-20", "2024-04-10", freq="D", tz=PARIS)
     y = series(index).drop(index[5])  # a gap before the change
-    with pytest.raises(ValueError, match=words("1 period(s) missing at frequency D",
-                                                 "the first 2024-03-25")):
+    with pytest.raises(
+        ValueError, match=words("1 period(s) missing at frequency D", "the first 2024-03-25")
+    ):
         RNNForecaster(LastRow(), window=4).fit(y)
     f = RNNForecaster(LastRow(), window=4, fill="interpolate").fit(y)
     assert f.freq_.freqstr == "D"
@@ -83,14 +88,16 @@ def test_daily_series_with_gaps_everywhere_is_daily_not_24_hours(tz):
     # the commonest step, one day at one time of day, is "D" in local time
     index = pd.date_range("2024-03-15", periods=30, freq="D", tz=tz)
     y = series(index).drop(index[[4, 11, 17, 23]])
-    with pytest.raises(ValueError, match=words("4 period(s) missing at frequency D,",
-                                                 "the first 2024-03-19")):
+    with pytest.raises(
+        ValueError, match=words("4 period(s) missing at frequency D,", "the first 2024-03-19")
+    ):
         RNNForecaster(LastRow(), window=3).fit(y)
     f = RNNForecaster(LastRow(), window=3, fill="ffill").fit(y)
     assert f.freq_.freqstr == "D"
     pred = f.predict(3)
     assert pred.index.freqstr == "D" and list(pred.index) == list(
-        pd.date_range("2024-04-14", periods=3, freq="D", tz=tz))
+        pd.date_range("2024-04-14", periods=3, freq="D", tz=tz)
+    )
 
 
 # ---------------------------------------------------------- business days
@@ -99,9 +106,13 @@ def test_business_days_missing_a_holiday_stay_business_days():
     holiday = pd.Timestamp("2024-01-15")
     y = series(index).drop(holiday)
     for fit in (lambda: make_windows(y, 3), lambda: RNNForecaster(LastRow(), window=3).fit(y)):
-        with pytest.raises(ValueError, match=words(
+        with pytest.raises(
+            ValueError,
+            match=words(
                 "1 period(s) missing at frequency B, the first 2024-01-15",
-                "CustomBusinessDay(holidays=")):
+                "CustomBusinessDay(holidays=",
+            ),
+        ):
             fit()
     f = RNNForecaster(LastRow(), window=3, fill="ffill").fit(y)
     assert f.freq_ == pd.offsets.BusinessDay()
@@ -124,8 +135,11 @@ def test_freq_names_a_calendar_pandas_cannot_infer():
     assert f.get_params()["freq"] is calendar and clone(f).get_params()["freq"] == calendar
     f.fit(y)
     # after Friday 2024-02-16: the holidays of 19 and 20 February are skipped
-    assert [str(d.date()) for d in f.predict(3).index] == ["2024-02-21", "2024-02-22",
-                                                           "2024-02-23"]
+    assert [str(d.date()) for d in f.predict(3).index] == [
+        "2024-02-21",
+        "2024-02-22",
+        "2024-02-23",
+    ]
     g = pickle.loads(pickle.dumps(f))
     assert g.freq == calendar and g.freq_ == calendar
     pd.testing.assert_series_equal(g.predict(3), f.predict(3))
@@ -142,13 +156,15 @@ def test_freq_overrides_the_inferred_frequency():
     index = pd.bdate_range("2024-01-01", periods=15)
     y = series(index)
     assert RNNForecaster(LastRow(), window=3).fit(y).freq_ == pd.offsets.BusinessDay()
-    with pytest.raises(ValueError, match=words("gaps: 4 period(s) missing at frequency D",
-                                                 "the first 2024-01-06")):
+    with pytest.raises(
+        ValueError, match=words("gaps: 4 period(s) missing at frequency D", "the first 2024-01-06")
+    ):
         RNNForecaster(LastRow(), window=3, freq="D").fit(y)
     f = RNNForecaster(LastRow(), window=3, freq="D", fill="ffill").fit(y)
     assert f.predict(2).index[0] == pd.Timestamp("2024-01-20")  # a Saturday, as asked
-    with pytest.raises(ValueError, match=words("off the grid of frequency B",
-                                                 "2024-01-06", "at frequency D")):
+    with pytest.raises(
+        ValueError, match=words("off the grid of frequency B", "2024-01-06", "at frequency D")
+    ):
         make_windows(series(pd.date_range("2024-01-01", periods=15)), 3, freq="B")
     # an integer index: freq is the step
     r = series(pd.RangeIndex(0, 30, 3)).drop(9)
@@ -156,20 +172,42 @@ def test_freq_overrides_the_inferred_frequency():
     assert f.freq_ == 3 and list(f.predict(2).index) == [30, 33]
 
 
-@pytest.mark.parametrize("index, freq, error, parts", [
-    (pd.date_range("2024-01-01", periods=20, freq="D"), "xyz", ValueError,
-     ["freq must be a pandas frequency", "got 'xyz'"]),
-    (pd.date_range("2024-01-01", periods=20, freq="D"), 3, ValueError,
-     ["freq=3 is an integer step, for an integer index", "DatetimeIndex", "'D', 'B'"]),
-    (pd.RangeIndex(20), "D", ValueError,
-     ["integer index, whose frequency is a step", "got 'D'"]),
-    (pd.period_range("2024-01", periods=20, freq="M"), "Q", ValueError,
-     ["PeriodIndex is at frequency M, but freq='Q", "keeps its own frequency"]),
-    (pd.RangeIndex(20), 2.5, ValueError,
-     ["freq must be None (infer it), a pandas frequency", "got 2.5"]),
-])
-def test_freq_is_checked_at_fit_and_a_refused_fit_changes_nothing(index, freq, error,
-                                                                   parts):
+@pytest.mark.parametrize(
+    "index, freq, error, parts",
+    [
+        (
+            pd.date_range("2024-01-01", periods=20, freq="D"),
+            "xyz",
+            ValueError,
+            ["freq must be a pandas frequency", "got 'xyz'"],
+        ),
+        (
+            pd.date_range("2024-01-01", periods=20, freq="D"),
+            3,
+            ValueError,
+            ["freq=3 is an integer step, for an integer index", "DatetimeIndex", "'D', 'B'"],
+        ),
+        (
+            pd.RangeIndex(20),
+            "D",
+            ValueError,
+            ["integer index, whose frequency is a step", "got 'D'"],
+        ),
+        (
+            pd.period_range("2024-01", periods=20, freq="M"),
+            "Q",
+            ValueError,
+            ["PeriodIndex is at frequency M, but freq='Q", "keeps its own frequency"],
+        ),
+        (
+            pd.RangeIndex(20),
+            2.5,
+            ValueError,
+            ["freq must be None (infer it), a pandas frequency", "got 2.5"],
+        ),
+    ],
+)
+def test_freq_is_checked_at_fit_and_a_refused_fit_changes_nothing(index, freq, error, parts):
     y = series(index)
     f = RNNForecaster(LastRow(), window=3).fit(y)
     f.set_params(freq=freq)
@@ -179,27 +217,54 @@ def test_freq_is_checked_at_fit_and_a_refused_fit_changes_nothing(index, freq, e
 
 
 # ------------------------------------------------- data at another frequency
-@pytest.mark.parametrize("train, window, parts", [
-    (pd.date_range("2024-01-01", periods=40, freq="D"),
-     pd.date_range("2024-03-01", periods=10, freq="h"),
-     ["last_window is at frequency h, but the forecaster was fitted at frequency D",
-      "2024-03-01 01:00:00 is not on its grid"]),
-    (pd.bdate_range("2024-01-01", periods=40), pd.date_range("2024-03-01", periods=10, freq="D"),
-     ["last_window is at frequency D, but the forecaster was fitted at frequency B",
-      "2024-03-02 is not on its grid"]),
-    (pd.RangeIndex(0, 80, 2), pd.RangeIndex(100, 110),
-     ["last_window is at step 1, but the forecaster was fitted at step 2", "101 is not"]),
-    (pd.period_range("2000Q1", periods=40, freq="Q"), pd.period_range("2011-01", periods=10,
-                                                                      freq="M"),
-     ["last_window is at frequency M, but the forecaster was fitted at frequency Q-DEC"]),
-    (pd.date_range("2024-01-01", periods=40, freq="D"), pd.RangeIndex(10),
-     ["last_window is indexed by an integer index, but the training series by a "
-      "DatetimeIndex"]),
-    (pd.date_range("2024-01-01", periods=40, freq="D", tz=PARIS),
-     pd.date_range("2024-03-01", periods=10, freq="D"),
-     ["time zones differ: last_window's index is timezone-naive, but the training series' "
-      "index is in time zone Europe/Paris", "last_window.tz_localize('Europe/Paris')"]),
-])
+@pytest.mark.parametrize(
+    "train, window, parts",
+    [
+        (
+            pd.date_range("2024-01-01", periods=40, freq="D"),
+            pd.date_range("2024-03-01", periods=10, freq="h"),
+            [
+                "last_window is at frequency h, but the forecaster was fitted at frequency D",
+                "2024-03-01 01:00:00 is not on its grid",
+            ],
+        ),
+        (
+            pd.bdate_range("2024-01-01", periods=40),
+            pd.date_range("2024-03-01", periods=10, freq="D"),
+            [
+                "last_window is at frequency D, but the forecaster was fitted at frequency B",
+                "2024-03-02 is not on its grid",
+            ],
+        ),
+        (
+            pd.RangeIndex(0, 80, 2),
+            pd.RangeIndex(100, 110),
+            ["last_window is at step 1, but the forecaster was fitted at step 2", "101 is not"],
+        ),
+        (
+            pd.period_range("2000Q1", periods=40, freq="Q"),
+            pd.period_range("2011-01", periods=10, freq="M"),
+            ["last_window is at frequency M, but the forecaster was fitted at frequency Q-DEC"],
+        ),
+        (
+            pd.date_range("2024-01-01", periods=40, freq="D"),
+            pd.RangeIndex(10),
+            [
+                "last_window is indexed by an integer index, but the training series by a "
+                "DatetimeIndex"
+            ],
+        ),
+        (
+            pd.date_range("2024-01-01", periods=40, freq="D", tz=PARIS),
+            pd.date_range("2024-03-01", periods=10, freq="D"),
+            [
+                "time zones differ: last_window's index is timezone-naive, but the training series' "
+                "index is in time zone Europe/Paris",
+                "last_window.tz_localize('Europe/Paris')",
+            ],
+        ),
+    ],
+)
 def test_last_window_unlike_the_training_series_is_refused(train, window, parts):
     f = RNNForecaster(LastRow(), window=4).fit(series(train))
     with unchanged(f), pytest.raises(ValueError, match=words(*parts)):
@@ -219,8 +284,13 @@ def test_score_needs_the_training_frequency():
     y = series(pd.date_range("2024-01-01", periods=60, freq="D"))
     f = RNNForecaster(LastRow(), window=4).fit(y.iloc[:40])
     hourly = series(pd.date_range("2024-02-10", periods=20, freq="h"))
-    with unchanged(f), pytest.raises(ValueError, match=words(
-            "y is at frequency h, but the forecaster was fitted at frequency D")):
+    with (
+        unchanged(f),
+        pytest.raises(
+            ValueError,
+            match=words("y is at frequency h, but the forecaster was fitted at frequency D"),
+        ),
+    ):
         f.score(hourly)
 
 
@@ -234,29 +304,46 @@ def paris_days():
 
 def test_exogenous_values_in_another_zone(paris_days):
     y, x = paris_days
-    with pytest.raises(ValueError, match=words(
+    with pytest.raises(
+        ValueError,
+        match=words(
             "The time zones differ: X's index is timezone-naive, but y's index is in time "
-            "zone Europe/Paris", "X.tz_localize('Europe/Paris')")):
+            "zone Europe/Paris",
+            "X.tz_localize('Europe/Paris')",
+        ),
+    ):
         RNNForecaster(LastRow(), window=4).fit(y, x.tz_localize(None))
     f = RNNForecaster(LastRow(), window=4).fit(y, x)
-    with unchanged(f, X=x), pytest.raises(ValueError, match=words(
-            "time zones differ: X's index is timezone-naive", "in time zone Europe/Paris")):
+    with (
+        unchanged(f, X=x),
+        pytest.raises(
+            ValueError,
+            match=words(
+                "time zones differ: X's index is timezone-naive", "in time zone Europe/Paris"
+            ),
+        ),
+    ):
         f.predict(3, x.tz_localize(None))
     # zone-aware in another zone: the same instants, converted
     pd.testing.assert_series_equal(f.predict(3, x.tz_convert("UTC")), f.predict(3, x))
     # other instants: the message says the zones differed
     shifted = x.tz_localize(None).tz_localize("UTC")
-    with pytest.raises(ValueError, match=words(
-            "lacks exogenous values for 3 of the 3", "X's index was in time zone UTC, y's is "
-            "in Europe/Paris")):
+    with pytest.raises(
+        ValueError,
+        match=words(
+            "lacks exogenous values for 3 of the 3",
+            "X's index was in time zone UTC, y's is in Europe/Paris",
+        ),
+    ):
         f.predict(3, shifted)
 
 
 def test_exogenous_values_on_another_kind_of_index(paris_days):
     y, x = paris_days
     periods = x.tz_localize(None).to_period("D")
-    with pytest.raises(ValueError, match=words(
-            "X is indexed by a PeriodIndex, but y by a DatetimeIndex")):
+    with pytest.raises(
+        ValueError, match=words("X is indexed by a PeriodIndex, but y by a DatetimeIndex")
+    ):
         RNNForecaster(LastRow(), window=4).fit(y, periods)
 
 
@@ -268,8 +355,9 @@ def test_exogenous_gaps_are_filled_at_the_frequency_of_y():
     index = pd.date_range("2024-01-02", periods=15, freq=calendar)
     x = pd.DataFrame({"x": np.arange(15.0)}, index=index)
     y = series(index[:9])  # to Friday 12
-    f = RNNForecaster(LastRow(cols=(1,)), window=3, standardize=False, fill="interpolate",
-                      freq=calendar).fit(y, x)
+    f = RNNForecaster(
+        LastRow(cols=(1,)), window=3, standardize=False, fill="interpolate", freq=calendar
+    ).fit(y, x)
     pred = f.predict(3, x.drop(pd.Timestamp("2024-01-16")))
     assert pred.index.equals(index[9:12])
     np.testing.assert_array_equal(pred.to_numpy(), [9.0, 10.0, 11.0])
@@ -278,6 +366,7 @@ def test_exogenous_gaps_are_filled_at_the_frequency_of_y():
 def test_backtest_folds_follow_the_declared_calendar():
     calendar = pd.offsets.CustomBusinessDay(holidays=["2024-01-15"])
     index = pd.DatetimeIndex(list(pd.date_range("2024-01-02", periods=30, freq=calendar)))
-    forecasts, metrics = backtest(RNNForecaster(LastRow(), window=3, freq=calendar),
-                                  series(index), initial=20, steps=5)
+    forecasts, metrics = backtest(
+        RNNForecaster(LastRow(), window=3, freq=calendar), series(index), initial=20, steps=5
+    )
     assert forecasts.index.equals(index[20:]) and metrics["n_steps"].tolist() == [5, 5]

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn._training import merge_duplicates
 from skrnn._network import RNNNetwork, SequenceDropout
-
+from skrnn._training import merge_duplicates
 
 # (T, N, F, H, K): several random shapes, including T=1, N=1 and F=1
 SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
@@ -19,7 +18,11 @@ SHAPES = [(5, 4, 3, 6, 2), (1, 3, 2, 4, 3), (7, 1, 1, 3, 1), (4, 6, 5, 2, 4)]
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_gradient_matches_finite_differences(
-    shape, out_activation, activation, weighted, finite_differences,
+    shape,
+    out_activation,
+    activation,
+    weighted,
+    finite_differences,
     random_targets,
 ):
     T, N, F, H, K = shape
@@ -56,7 +59,11 @@ ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_gradient_every_cell_depth_direction_and_output(
-    cell, num_layers, bidirectional, return_sequences, finite_differences,
+    cell,
+    num_layers,
+    bidirectional,
+    return_sequences,
+    finite_differences,
     random_targets,
 ):
     T, N, F, H = 5, 3, 3, 4
@@ -65,7 +72,14 @@ def test_gradient_every_cell_depth_direction_and_output(
     # each architecture with one of the three losses, in turn
     out_activation, K = [("identity", 2), ("logistic", 2), ("softmax", 3)][seed % 3]
     net = RNNNetwork(
-        cell, F, H, K, out_activation, "tanh", num_layers, bidirectional,
+        cell,
+        F,
+        H,
+        K,
+        out_activation,
+        "tanh",
+        num_layers,
+        bidirectional,
         return_sequences,
     )
     params = 2 * net.init_params(rng, np.float64)
@@ -146,16 +160,15 @@ def test_reported_loss_is_loss_and_grad(Estimator):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 5, 2)) * 7 + 2
     y = X[:, :, 0].sum(axis=1) if Estimator is RNNRegressor else X[:, -1, 0] > 2
-    est = Estimator(hidden_size=4, solver="lbfgs", max_iter=20, standardize="global",
-                    random_state=0).fit(X, y)
+    est = Estimator(
+        hidden_size=4, solver="lbfgs", max_iter=20, standardize="global", random_state=0
+    ).fit(X, y)
     Y = est._prepare_targets(y, 30, np.float64, reset=False)
     Xs = (X - est.input_mean_) / est.input_scale_
     if Estimator is RNNRegressor:
         Y = (Y - est.target_mean_) / est.target_scale_
     params = est._standardization.from_raw(est._net, est._params)
-    loss, _ = est._net.loss_and_grad(
-        params, Xs.transpose(1, 0, 2).copy(), Y, None, est.alpha
-    )
+    loss, _ = est._net.loss_and_grad(params, Xs.transpose(1, 0, 2).copy(), Y, None, est.alpha)
     assert est.loss_ == pytest.approx(loss, rel=1e-9)
 
 
@@ -188,16 +201,20 @@ def test_duplicates_merge_into_weights_and_padding_is_not_content():
     assert merged.X is Xr  # not copied: rows index the kept sequences
     np.testing.assert_array_equal(merged.rows, [0, 1, 3, 4, 7])
     np.testing.assert_array_equal(merged.sw, [1, 2, 1, 3, 1])
-    weighted = dict(X=X[::-1], Y=Y[::-1], lengths=lengths[::-1], step_w=None,
-                    sw=np.array([1.0, 2, 1, 3, 1])[::-1])
+    weighted = dict(
+        X=X[::-1],
+        Y=Y[::-1],
+        lengths=lengths[::-1],
+        step_w=None,
+        sw=np.array([1.0, 2, 1, 3, 1])[::-1],
+    )
     a = merge_duplicates(**data, keep_order=False)
     b = merge_duplicates(**weighted, keep_order=False)
     for key in ("Y", "lengths", "sw", "keys"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     for x, y, L in zip(a.X[a.rows], b.X[b.rows], a.lengths):
         np.testing.assert_array_equal(x[:L], y[:L])
-    zero = merge_duplicates(**dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])),
-                            keep_order=False)
+    zero = merge_duplicates(**dict(weighted, sw=np.array([1.0, 0, 1, 0, 1])), keep_order=False)
     assert len(zero.rows) == 3
 
 
@@ -206,8 +223,7 @@ def test_duplicates_merge_into_weights_and_padding_is_not_content():
 def test_truncated_bptt_with_one_window_is_full_bptt(cell, return_sequences):
     """The window machinery (states, S, penalty) with k >= T is exact BPTT."""
     rng = np.random.RandomState(2)
-    net = RNNNetwork(cell, 2, 3, 2, "softmax", "tanh", 2, False, return_sequences,
-                     dropout=0.3)
+    net = RNNNetwork(cell, 2, 3, 2, "softmax", "tanh", 2, False, return_sequences, dropout=0.3)
     params = net.init_params(rng, np.float64)
     X = rng.normal(size=(7, 5, 2))
     y = np.eye(2)[rng.randint(2, size=(7, 5) if return_sequences else 5)]

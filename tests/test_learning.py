@@ -48,8 +48,7 @@ def test_defaults_fit_twenty_sequences():
     assert clf._optimizer.t == clf.n_iter_ * 10 and clf.n_iter_ > 20
 
 
-@pytest.mark.parametrize("n, expected", [(5, 1), (20, 2), (100, 10), (320, 32),
-                                         (5000, 32)])
+@pytest.mark.parametrize("n, expected", [(5, 1), (20, 2), (100, 10), (320, 32), (5000, 32)])
 def test_auto_batch_size_gives_about_ten_updates_an_epoch(n, expected):
     assert auto_batch_size(n) == expected
 
@@ -62,8 +61,14 @@ def test_regression_does_not_depend_on_units(solver, standardize):
     # shuffle=False: shuffled, the minibatches follow a digest of the data's
     # bytes (so that the order of the sequences does not matter), which the
     # units change -- the same fit as under another random_state
-    params = dict(hidden_size=8, solver=solver, max_iter=40, standardize=standardize,
-                  shuffle=False, random_state=0)
+    params = dict(
+        hidden_size=8,
+        solver=solver,
+        max_iter=40,
+        standardize=standardize,
+        shuffle=False,
+        random_state=0,
+    )
     plain = RNNRegressor(**params).fit(X[:80], y[:80])
     scaled = RNNRegressor(**params).fit(X[:80] * 1000, y[:80] * 1000 + 500)
     r2 = plain.score(X[80:], y[80:])
@@ -75,9 +80,10 @@ def test_regression_does_not_depend_on_units(solver, standardize):
     else:  # the shapes are unit-free; only the level channels carry the units
         F = X.shape[2]
         np.testing.assert_allclose(scaled.input_scale_[:F], plain.input_scale_[:F])
-        np.testing.assert_allclose(scaled.input_scale_[F:2 * F],
-                                   plain.input_scale_[F:2 * F] * 1000)
-        np.testing.assert_allclose(scaled.input_scale_[2 * F:], plain.input_scale_[2 * F:])
+        np.testing.assert_allclose(
+            scaled.input_scale_[F : 2 * F], plain.input_scale_[F : 2 * F] * 1000
+        )
+        np.testing.assert_allclose(scaled.input_scale_[2 * F :], plain.input_scale_[2 * F :])
 
 
 def test_classification_does_not_depend_on_units():
@@ -93,26 +99,29 @@ def test_standardisation_is_folded_exactly_into_the_weights():
     X, y = regression(n=60)
     X = X * [3.0, 0.1] + [5.0, -2.0]
     y = 40 * y + 7
-    ours = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, standardize="global",
-                        random_state=0)
+    ours = RNNRegressor(
+        hidden_size=4, solver="lbfgs", max_iter=15, standardize="global", random_state=0
+    )
     ours.fit(X, y)
     assert ours.level_inputs_ is None and ours.scale_inputs_ is None
     mean, std = X.reshape(-1, 2).mean(axis=0), X.reshape(-1, 2).std(axis=0)
     np.testing.assert_allclose(ours.input_mean_, mean, rtol=1e-12)
     np.testing.assert_allclose(ours.input_scale_, std, rtol=1e-12)
-    by_hand = RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=15, standardize=False,
-                           random_state=0)
+    by_hand = RNNRegressor(
+        hidden_size=4, solver="lbfgs", max_iter=15, standardize=False, random_state=0
+    )
     by_hand.fit((X - mean) / std, (y - y.mean()) / y.std())
     assert by_hand.input_mean_ is None and by_hand.target_scale_ is None
     np.testing.assert_allclose(
-        ours.predict(X), by_hand.predict((X - mean) / std) * y.std() + y.mean(),
-        rtol=1e-7)
+        ours.predict(X), by_hand.predict((X - mean) / std) * y.std() + y.mean(), rtol=1e-7
+    )
 
 
 def test_to_raw_and_from_raw_are_inverse():
     X, y = regression(n=30)
-    est = RNNRegressor(hidden_size=3, num_layers=2, bidirectional=True, max_iter=1,
-                       random_state=0).fit(X * 9 + 1, y * 3)
+    est = RNNRegressor(
+        hidden_size=3, num_layers=2, bidirectional=True, max_iter=1, random_state=0
+    ).fit(X * 9 + 1, y * 3)
     std = est._standardization
     assert isinstance(std, Standardization) and std.y_mean is not None
     back = std.to_raw(est._net, std.from_raw(est._net, est._params))
@@ -124,8 +133,7 @@ def amplitudes(n=40, seed=0):
     """Ragged 2-feature sequences whose amplitudes span six orders of magnitude."""
     rng = np.random.RandomState(seed)
     size = 10.0 ** rng.uniform(-3, 3, n)
-    seqs = [rng.normal(size=(rng.randint(4, 15), 2)) * a + 5 * rng.normal()
-            for a in size]
+    seqs = [rng.normal(size=(rng.randint(4, 15), 2)) * a + 5 * rng.normal() for a in size]
     return seqs, np.where(size > 1, "big", "small")
 
 
@@ -139,10 +147,12 @@ def test_sequence_standardisation_is_the_documented_map(by_own_statistics):
     assert inside.weights_["weight_ih_l0"].shape[1] == 2 * 6  # what the network reads
     # the map, then the patches, then the features standardised
     mapped = by_own_statistics(seqs, [True, True], [True, True])
-    outside = make_pipeline(SequencePatcher(2), RNNClassifier(
-        standardize="global", patch_size=None, **params)).fit(mapped, y)
-    np.testing.assert_allclose(inside.predict_proba(seqs), outside.predict_proba(mapped),
-                               rtol=1e-9)
+    outside = make_pipeline(
+        SequencePatcher(2), RNNClassifier(standardize="global", patch_size=None, **params)
+    ).fit(mapped, y)
+    np.testing.assert_allclose(
+        inside.predict_proba(seqs), outside.predict_proba(mapped), rtol=1e-9
+    )
 
 
 def levels_and_noise(n=60, seed=0):
@@ -154,8 +164,7 @@ def levels_and_noise(n=60, seed=0):
     return X, np.where(X[:, :, 1].mean(axis=1) + level[:, 0] / 10 > 0, "a", "b")
 
 
-def test_auto_maps_only_the_features_whose_variance_is_between_sequences(
-        by_own_statistics):
+def test_auto_maps_only_the_features_whose_variance_is_between_sequences(by_own_statistics):
     X, y = levels_and_noise()
     params = dict(hidden_size=4, solver="lbfgs", max_iter=10, random_state=0)
     auto = RNNClassifier(**params).fit(X, y)
@@ -163,8 +172,7 @@ def test_auto_maps_only_the_features_whose_variance_is_between_sequences(
     assert auto.level_inputs_.tolist() == auto.scale_inputs_.tolist() == [True, False]
     mapped = by_own_statistics(X, [True, False], [True, False], features=[True, False])
     outside = RNNClassifier(standardize="global", **params).fit(mapped, y)
-    np.testing.assert_allclose(auto.predict_proba(X), outside.predict_proba(mapped),
-                               rtol=1e-9)
+    np.testing.assert_allclose(auto.predict_proba(X), outside.predict_proba(mapped), rtol=1e-9)
     # every feature mapped, asked for
     every = RNNClassifier(standardize="sequence", **params).fit(X, y)
     assert every.sequence_features_.tolist() == [True, True]
@@ -183,7 +191,7 @@ def test_auto_maps_by_the_within_share_or_the_typical_scale():
     lengths = np.array([len(s) for s in seqs])
     padded = np.zeros((30, lengths.max(), 2))
     for i, s in enumerate(seqs):
-        padded[i, :len(s)] = s
+        padded[i, : len(s)] = s
     steps = np.concatenate(seqs)
     within = sum(((s - s.mean(axis=0)) ** 2).sum(axis=0) for s in seqs)
     share = within / ((steps - steps.mean(axis=0)) ** 2).sum(axis=0)
@@ -223,8 +231,9 @@ def test_the_map_weighs_sequences_as_copies():
     assert auto_sequence_features(X, None).tolist() == [True, False]
     assert fits["weights"][0].tolist() == [False, False]
     zero = np.r_[np.zeros(10), np.ones(10)]
-    np.testing.assert_array_equal(auto_sequence_features(X, None, zero),
-                                  auto_sequence_features(X[10:], None))
+    np.testing.assert_array_equal(
+        auto_sequence_features(X, None, zero), auto_sequence_features(X[10:], None)
+    )
     # and so does the estimator, given sample_weight
     y = X[:, :, 1].sum(axis=1)
     params = dict(hidden_size=3, solver="lbfgs", max_iter=5, random_state=0)
@@ -234,8 +243,9 @@ def test_the_map_weighs_sequences_as_copies():
     np.testing.assert_allclose(weighted.predict(X), copied.predict(X), rtol=1e-7)
 
 
-@pytest.mark.parametrize("weight, match", [(0.0, "at least one non-zero"),
-                                           (-1.0, "Negative values")])
+@pytest.mark.parametrize(
+    "weight, match", [(0.0, "at least one non-zero"), (-1.0, "Negative values")]
+)
 def test_bad_weights_are_refused_before_the_map_changes(weight, match):
     seqs, y = amplitudes(n=30)
     fitted = RNNClassifier(hidden_size=3, max_iter=2, random_state=0).fit(seqs, y)
@@ -259,8 +269,9 @@ def test_series_already_normalised_gain_no_channels():
     X, y = two_shapes(n=30)
     X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
     X = X.astype(np.float32).astype(np.float64)  # rounded, as archives store them
-    est = RNNClassifier(hidden_size=4, max_iter=2, standardize="sequence",
-                        random_state=0).fit(X, y)
+    est = RNNClassifier(hidden_size=4, max_iter=2, standardize="sequence", random_state=0).fit(
+        X, y
+    )
     assert est.level_inputs_.tolist() == est.scale_inputs_.tolist() == [False]
     assert est.weights_["weight_ih_l0"].shape[1] == 1
     auto = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
@@ -279,8 +290,9 @@ def test_constant_and_one_step_sequences_stay_finite():
     assert np.isfinite(one_step.predict(X[:, :1])).all()
 
 
-@pytest.mark.parametrize("flag, mode", [(True, "global"), (np.True_, "global"),
-                                        (False, None), (np.False_, None)])
+@pytest.mark.parametrize(
+    "flag, mode", [(True, "global"), (np.True_, "global"), (False, None), (np.False_, None)]
+)
 def test_boolean_standardize_means_global_or_nothing(flag, mode):
     X, y = regression(n=20)
     est = RNNRegressor(standardize=flag, hidden_size=3, max_iter=1, random_state=0)
@@ -293,16 +305,21 @@ def test_sequence_standardisation_needs_one_output_per_sequence():
     X, y = regression(n=20)
     Y = np.cumsum(X[:, :, 0], axis=1)
     est = RNNRegressor(return_sequences=True, standardize="sequence")
-    with pytest.raises(ValueError, match=r'standardize="sequence" needs '
-                       r"return_sequences=False"):
+    with pytest.raises(
+        ValueError,
+        match=r'standardize="sequence" needs '
+        r"return_sequences=False",
+    ):
         est.fit(X, Y)
     assert not hasattr(est, "n_features_in_")  # nothing changed
-    tagger = RNNRegressor(return_sequences=True, hidden_size=3, max_iter=2,
-                          random_state=0).fit(X, Y)  # "auto" is "global" here
+    tagger = RNNRegressor(return_sequences=True, hidden_size=3, max_iter=2, random_state=0).fit(
+        X, Y
+    )  # "auto" is "global" here
     assert tagger.level_inputs_ is None and tagger.input_mean_.shape == (2,)
     # a fitted model refused the same way keeps its channels and predictions
-    fitted = RNNRegressor(hidden_size=3, max_iter=2, standardize="sequence",
-                          random_state=0).fit(X * 7, y)
+    fitted = RNNRegressor(hidden_size=3, max_iter=2, standardize="sequence", random_state=0).fit(
+        X * 7, y
+    )
     before, level = fitted.predict(X), fitted.level_inputs_.copy()
     with pytest.raises(ValueError, match=r'standardize="sequence" needs'):
         fitted.set_params(return_sequences=True, standardize="sequence").fit(X, Y)
@@ -316,11 +333,15 @@ def test_a_fit_that_learns_nothing_warns():
     rng = np.random.RandomState(0)
     X = np.ones((40, 6, 1))  # carries nothing about y
     y = rng.randint(0, 2, 40)
-    for est, target in ((RNNClassifier(hidden_size=4, max_iter=15, random_state=0), y),
-                        (RNNRegressor(hidden_size=4, max_iter=15, random_state=0),
-                         rng.normal(size=40))):
-        with pytest.warns(ConvergenceWarning, match=r"learned nothing: its training "
-                          r"loss .* is no lower than that of a constant prediction"):
+    for est, target in (
+        (RNNClassifier(hidden_size=4, max_iter=15, random_state=0), y),
+        (RNNRegressor(hidden_size=4, max_iter=15, random_state=0), rng.normal(size=40)),
+    ):
+        with pytest.warns(
+            ConvergenceWarning,
+            match=r"learned nothing: its training "
+            r"loss .* is no lower than that of a constant prediction",
+        ):
             est.fit(X, target)
     with pytest.warns(ConvergenceWarning, match=r"learned nothing.*lbfgs stopped"):
         RNNClassifier(hidden_size=4, solver="lbfgs", random_state=0).fit(X, y)
@@ -347,19 +368,21 @@ def test_auto_patches_read_long_sequences_in_64_steps_or_fewer():
     assert est.predict(X[:, :150]).shape == (30,)  # other lengths at predict
     short = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X[:, :64], y)
     assert short.patch_size_ == 1
-    assert RNNRegressor(hidden_size=4, max_iter=2, patch_size=None,
-                        random_state=0).fit(X, y).patch_size_ == 1
+    assert (
+        RNNRegressor(hidden_size=4, max_iter=2, patch_size=None, random_state=0)
+        .fit(X, y)
+        .patch_size_
+        == 1
+    )
 
 
 def test_patch_size_is_a_patcher_in_front():
     X, y = two_shapes(n=30, T=23)
-    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, standardize="global",
-                  random_state=0)
+    params = dict(hidden_size=4, solver="lbfgs", max_iter=10, standardize="global", random_state=0)
     inside = RNNClassifier(patch_size=5, **params).fit(X, y)
     outside = make_pipeline(SequencePatcher(5), RNNClassifier(patch_size=None, **params))
     outside.fit(X, y)
-    np.testing.assert_allclose(inside.predict_proba(X), outside.predict_proba(X),
-                               rtol=1e-10)
+    np.testing.assert_allclose(inside.predict_proba(X), outside.predict_proba(X), rtol=1e-10)
 
 
 def test_patches_and_pooling_refuse_what_they_cannot_do():
@@ -369,12 +392,16 @@ def test_patches_and_pooling_refuse_what_they_cannot_do():
     with pytest.raises(ValueError, match=r"patch_size=2 needs return_sequences=False"):
         est.fit(X, Y)
     assert not hasattr(est, "n_features_in_")  # nothing changed
-    with pytest.raises(ValueError, match=r"bptt_steps=3 .* needs pooling='last', got "
-                       r"pooling='attention'"):
+    with pytest.raises(
+        ValueError,
+        match=r"bptt_steps=3 .* needs pooling='last', got "
+        r"pooling='attention'",
+    ):
         RNNRegressor(bptt_steps=3).fit(X, y)
     # one output per step: pooling does not apply, "auto" patches are 1
-    tagger = RNNRegressor(return_sequences=True, pooling="max", hidden_size=3,
-                          max_iter=2, random_state=0).fit(X, Y)
+    tagger = RNNRegressor(
+        return_sequences=True, pooling="max", hidden_size=3, max_iter=2, random_state=0
+    ).fit(X, Y)
     assert tagger.patch_size_ == 1 and tagger._net.pooling == "last"
     assert tagger.predict(X).shape == Y.shape
 
@@ -384,8 +411,9 @@ def test_every_pooling_fits_ragged_sequences(pooling):
     rng = np.random.RandomState(0)
     seqs = [rng.normal(size=(rng.randint(3, 12), 2)) for _ in range(40)]
     y = np.array([s[:, 0].max() for s in seqs])
-    est = RNNRegressor(pooling=pooling, hidden_size=6, solver="lbfgs", max_iter=30,
-                       random_state=0).fit(seqs, y)
+    est = RNNRegressor(
+        pooling=pooling, hidden_size=6, solver="lbfgs", max_iter=30, random_state=0
+    ).fit(seqs, y)
     alone = np.array([est.predict([s])[0] for s in seqs[:5]])
     np.testing.assert_allclose(est.predict(seqs)[:5], alone, rtol=1e-10)
     assert est.score(seqs, y) > 0.5

@@ -27,8 +27,10 @@ def arrays(draw):
     else:
         n = draw(st.integers(0, 4))
         F = draw(st.integers(1, 3))
-        X = [rng.normal(size=(draw(st.integers(0, 4)), draw(st.sampled_from([F, F, F + 1]))))
-             for _ in range(n)]
+        X = [
+            rng.normal(size=(draw(st.integers(0, 4)), draw(st.sampled_from([F, F, F + 1]))))
+            for _ in range(n)
+        ]
     # sprinkle special values
     for _ in range(draw(st.integers(0, 3))):
         target = X if kind == "array" else (X[0] if X else np.zeros(0))
@@ -46,8 +48,12 @@ def _n(X):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-@given(X=arrays(), Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
-       y_kind=st.sampled_from(["ok", "short", "nan"]), seed=st.integers(0, 100))
+@given(
+    X=arrays(),
+    Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
+    y_kind=st.sampled_from(["ok", "short", "nan"]),
+    seed=st.integers(0, 100),
+)
 def test_fit_and_predict_raise_only_clear_errors(X, Estimator, y_kind, seed):
     n = _n(X)
     rng = np.random.RandomState(seed)
@@ -99,11 +105,21 @@ def test_predict_on_a_fitted_model_raises_only_clear_errors(X):
 
 HOSTILE_WEIGHTS = [None, "ones", "zeros", "negative", "nan", "inf", "huge", "tiny", "short"]
 HOSTILE_PARAMS = [
-    {}, {"hidden_size": 0}, {"hidden_size": True}, {"hidden_size": 2.5},
-    {"max_iter": -1}, {"dropout": 1.0}, {"learning_rate_init": 0.0},
-    {"alpha": np.nan}, {"batch_size": 0}, {"validation_fraction": 1.5},
-    {"patch_size": 0}, {"cell": "transformer"}, {"class_weight": {0: -1.0}},
-    {"class_weight": {0: np.nan}}, {"class_weight": "unbalanced"},
+    {},
+    {"hidden_size": 0},
+    {"hidden_size": True},
+    {"hidden_size": 2.5},
+    {"max_iter": -1},
+    {"dropout": 1.0},
+    {"learning_rate_init": 0.0},
+    {"alpha": np.nan},
+    {"batch_size": 0},
+    {"validation_fraction": 1.5},
+    {"patch_size": 0},
+    {"cell": "transformer"},
+    {"class_weight": {0: -1.0}},
+    {"class_weight": {0: np.nan}},
+    {"class_weight": "unbalanced"},
     {"weights_init": {"head.weight": np.zeros((1, 2))}},
 ]
 
@@ -113,19 +129,32 @@ def _weights(kind, n, rng):
         return None
     if kind == "short":
         return np.ones(max(n - 1, 0))
-    value = {"ones": 1.0, "zeros": 0.0, "negative": -1.0, "nan": np.nan,
-             "inf": np.inf, "huge": 1e308, "tiny": 1e-320}[kind]
+    value = {
+        "ones": 1.0,
+        "zeros": 0.0,
+        "negative": -1.0,
+        "nan": np.nan,
+        "inf": np.inf,
+        "huge": 1e308,
+        "tiny": 1e-320,
+    }[kind]
     w = rng.uniform(0.5, 2.0, size=n)
     w[rng.randint(n)] = value if n else value
     return w if kind != "zeros" else np.zeros(n)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-@given(X=arrays(), Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
-       weights=st.sampled_from(HOSTILE_WEIGHTS), params=st.sampled_from(HOSTILE_PARAMS),
-       method=st.sampled_from(["fit", "partial_fit"]), seed=st.integers(0, 100))
+@given(
+    X=arrays(),
+    Estimator=st.sampled_from([RNNRegressor, RNNClassifier]),
+    weights=st.sampled_from(HOSTILE_WEIGHTS),
+    params=st.sampled_from(HOSTILE_PARAMS),
+    method=st.sampled_from(["fit", "partial_fit"]),
+    seed=st.integers(0, 100),
+)
 def test_a_fitted_model_survives_hostile_fits_unchanged_or_predicts_finite_values(
-        X, Estimator, weights, params, method, seed, state):
+    X, Estimator, weights, params, method, seed, state
+):
     """Hostile X, weights and parameters on a fitted model: either a clear
     ValueError/TypeError and every attribute bitwise as before, or finite
     predictions of the right shape."""

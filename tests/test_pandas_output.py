@@ -132,8 +132,9 @@ def table(seed=0):
     rng = np.random.default_rng(seed)
     values = 5 + 2 * rng.normal(size=(6, 4))
     values[0, 3] = np.nan  # a missing value stays missing
-    return pd.DataFrame(values, columns=["t0", "t1", "t2", "t3"],
-                        index=[f"s{i}" for i in range(6)])
+    return pd.DataFrame(
+        values, columns=["t0", "t1", "t2", "t3"], index=[f"s{i}" for i in range(6)]
+    )
 
 
 @pytest.mark.parametrize("kind", ["global", "set_output"])
@@ -193,16 +194,24 @@ def test_clone_keeps_the_output_setting():
 # the checks fit on a DataFrame and transform an array (and the reverse) on purpose
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 @pytest.mark.filterwarnings("ignore:X has feature names")
-@pytest.mark.parametrize("check", [
-    check_set_output_transform,
-    check_set_output_transform_pandas,
-    check_global_output_transform_pandas,
-    pytest.param(check_set_output_transform_polars, marks=needs_polars),
-    pytest.param(check_global_set_output_transform_polars, marks=needs_polars),
-])
-@pytest.mark.parametrize("scaler", [
-    SequenceScaler(), SequenceScaler(with_mean=False), SequenceScaler(with_std=False),
-])
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_set_output_transform,
+        check_set_output_transform_pandas,
+        check_global_output_transform_pandas,
+        pytest.param(check_set_output_transform_polars, marks=needs_polars),
+        pytest.param(check_global_set_output_transform_polars, marks=needs_polars),
+    ],
+)
+@pytest.mark.parametrize(
+    "scaler",
+    [
+        SequenceScaler(),
+        SequenceScaler(with_mean=False),
+        SequenceScaler(with_std=False),
+    ],
+)
 def test_scaler_passes_sklearn_set_output_checks(scaler, check):
     check(type(scaler).__name__, scaler)
 
@@ -229,9 +238,13 @@ def small_pipeline(name):
 
 
 @pytest.mark.parametrize("form", ["3d", "list", "2d"])
-@pytest.mark.parametrize("output", [
-    "pandas", pytest.param("polars", marks=needs_polars),
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "pandas",
+        pytest.param("polars", marks=needs_polars),
+    ],
+)
 @pytest.mark.parametrize("name", TRANSFORMERS)
 def test_pipeline_fits_and_predicts_under_global_output(name, output, form):
     X, y = classification_data()
@@ -261,8 +274,10 @@ def test_unknown_set_output_is_refused_and_changes_nothing(name, bad, state):
     X = FORMS["list"]()
     transformer = TRANSFORMERS[name]().set_output(transform="default").fit(X)
     before, Z = state(transformer), transformer.transform(X)
-    msg = re.escape(f"{type(transformer).__name__}.set_output: transform must be "
-                    f"one of ['default', 'pandas', 'polars'] or None, got {bad!r}.")
+    msg = re.escape(
+        f"{type(transformer).__name__}.set_output: transform must be "
+        f"one of ['default', 'pandas', 'polars'] or None, got {bad!r}."
+    )
     with pytest.raises(ValueError, match=msg):
         transformer.set_output(transform=bad)
     assert state(transformer) == before

@@ -10,8 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skrnn import RNNClassifier
-from skrnn import _patching
+from skrnn import RNNClassifier, _patching
 from skrnn._patching import AUTO_TARGET_STEPS, auto_patch_size, patch
 from skrnn.preprocessing import SequencePatcher
 from skrnn.utils import to_padded_array
@@ -37,14 +36,16 @@ def reference_patch(X, lengths, p):
 
 
 def test_patch_univariate_equal_lengths_t_not_multiple_of_p():
-    X = np.array([[1.0, 2.0, 3.0, 4.0, 5.0],
-                  [6.0, 7.0, 8.0, 9.0, 10.0]])[:, :, None]  # (2, 5, 1)
+    X = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]])[:, :, None]  # (2, 5, 1)
     Xp, lengths_p = patch(X, None, 2)
     assert lengths_p is None
-    np.testing.assert_array_equal(Xp, [
-        [[1, 2], [3, 4], [5, 0]],
-        [[6, 7], [8, 9], [10, 0]],
-    ])
+    np.testing.assert_array_equal(
+        Xp,
+        [
+            [[1, 2], [3, 4], [5, 0]],
+            [[6, 7], [8, 9], [10, 0]],
+        ],
+    )
     Xp, lengths_p = patch(X, None, 5)
     np.testing.assert_array_equal(Xp, [[[1, 2, 3, 4, 5]], [[6, 7, 8, 9, 10]]])
     Xp, _ = patch(X, None, 7)  # longer than T: one zero-filled patch
@@ -53,23 +54,32 @@ def test_patch_univariate_equal_lengths_t_not_multiple_of_p():
 
 def test_patch_two_features_ragged_lengths():
     # sequence 0: 5 steps; sequence 1: 3 steps, then padding (-1 here)
-    X = np.array([
-        [[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]],
-        [[6, 60], [7, 70], [8, 80], [-1, -1], [-1, -1]],
-    ], dtype=np.float64)
+    X = np.array(
+        [
+            [[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]],
+            [[6, 60], [7, 70], [8, 80], [-1, -1], [-1, -1]],
+        ],
+        dtype=np.float64,
+    )
     Xp, lengths_p = patch(X, np.array([5, 3]), 2)
     assert Xp.shape == (2, 3, 4)
     np.testing.assert_array_equal(lengths_p, [3, 2])
-    np.testing.assert_array_equal(Xp, [
-        [[1, 10, 2, 20], [3, 30, 4, 40], [5, 50, 0, 0]],
-        [[6, 60, 7, 70], [8, 80, 0, 0], [0, 0, 0, 0]],
-    ])
+    np.testing.assert_array_equal(
+        Xp,
+        [
+            [[1, 10, 2, 20], [3, 30, 4, 40], [5, 50, 0, 0]],
+            [[6, 60, 7, 70], [8, 80, 0, 0], [0, 0, 0, 0]],
+        ],
+    )
     Xp, lengths_p = patch(X, np.array([5, 3]), 3)
     np.testing.assert_array_equal(lengths_p, [2, 1])
-    np.testing.assert_array_equal(Xp, [
-        [[1, 10, 2, 20, 3, 30], [4, 40, 5, 50, 0, 0]],
-        [[6, 60, 7, 70, 8, 80], [0, 0, 0, 0, 0, 0]],
-    ])
+    np.testing.assert_array_equal(
+        Xp,
+        [
+            [[1, 10, 2, 20, 3, 30], [4, 40, 5, 50, 0, 0]],
+            [[6, 60, 7, 70, 8, 80], [0, 0, 0, 0, 0, 0]],
+        ],
+    )
 
 
 def test_patch_is_a_reshape_for_equal_lengths_and_multiple_of_p():
@@ -142,8 +152,10 @@ def test_patch_keeps_dtype_and_leaves_x_alone(dtype):
 
 @pytest.mark.parametrize("p", [0, -1, 2.5, "x", True, None])
 def test_patch_bad_p(p):
-    with pytest.raises(ValueError, match=f"patch size p must be an int >= 1 .*got "
-                                         f"{p!r} of type {type(p).__name__}"):
+    with pytest.raises(
+        ValueError,
+        match=f"patch size p must be an int >= 1 .*got {p!r} of type {type(p).__name__}",
+    ):
         patch(np.zeros((2, 4, 1)), None, p)
 
 
@@ -151,8 +163,9 @@ def test_patch_bad_x_and_lengths():
     with pytest.raises(ValueError, match="3-D array .*got \\(2, 4\\)"):
         patch(np.zeros((2, 4)), None, 2)
     X = np.zeros((2, 4, 1))
-    with pytest.raises(ValueError, match="shape \\(2,\\).*got an array of dtype "
-                                         "int64 and shape \\(3,\\)"):
+    with pytest.raises(
+        ValueError, match="shape \\(2,\\).*got an array of dtype int64 and shape \\(3,\\)"
+    ):
         patch(X, np.array([1, 2, 3]), 2)
     with pytest.raises(ValueError, match="int array .*got an array of dtype float64"):
         patch(X, np.array([1.0, 2.0]), 2)
@@ -168,8 +181,7 @@ def test_patch_bad_x_and_lengths():
 def test_auto_patch_size_values():
     assert AUTO_TARGET_STEPS == 64
     got = {T: auto_patch_size(T) for T in (1, 10, 63, 64, 65, 128, 129, 500, 1000)}
-    assert got == {1: 1, 10: 1, 63: 1, 64: 1, 65: 2, 128: 2, 129: 3, 500: 8,
-                   1000: 16}
+    assert got == {1: 1, 10: 1, 63: 1, 64: 1, 65: 2, 128: 2, 129: 3, 500: 8, 1000: 16}
     assert auto_patch_size(1000, target_steps=100) == 10
     assert auto_patch_size(1001, target_steps=100) == 11
     assert auto_patch_size(5, target_steps=1) == 5
@@ -191,13 +203,15 @@ def test_auto_patch_size_reads_the_module_constant(monkeypatch):
     assert auto_patch_size(100, target_steps=50) == 2
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n_timesteps=0), "n_timesteps must be an int >= 1 .*got 0"),
-    (dict(n_timesteps=12.0),
-     "n_timesteps must be an int >= 1 .*got 12.0 of type float"),
-    (dict(n_timesteps=10, target_steps=0), "target_steps must be an int >= 1 .*got 0"),
-    (dict(n_timesteps=10, target_steps="x"), "target_steps must be .*got 'x'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_timesteps=0), "n_timesteps must be an int >= 1 .*got 0"),
+        (dict(n_timesteps=12.0), "n_timesteps must be an int >= 1 .*got 12.0 of type float"),
+        (dict(n_timesteps=10, target_steps=0), "target_steps must be an int >= 1 .*got 0"),
+        (dict(n_timesteps=10, target_steps="x"), "target_steps must be .*got 'x'"),
+    ],
+)
 def test_auto_patch_size_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         auto_patch_size(**kwargs)
@@ -224,12 +238,16 @@ def test_2d_gives_3d_univariate_patches():
     patcher = SequencePatcher(patch_size=3).fit(X)
     assert patcher.n_features_in_ == 7
     Z = patcher.transform(X)
-    np.testing.assert_array_equal(Z, [
-        [[0, 1, 2], [3, 4, 5], [6, 0, 0]],
-        [[7, 8, 9], [10, 11, 12], [13, 0, 0]],
-    ])
-    with pytest.raises(ValueError, match="X has 6 features, but SequencePatcher "
-                                         "is expecting 7 features"):
+    np.testing.assert_array_equal(
+        Z,
+        [
+            [[0, 1, 2], [3, 4, 5], [6, 0, 0]],
+            [[7, 8, 9], [10, 11, 12], [13, 0, 0]],
+        ],
+    )
+    with pytest.raises(
+        ValueError, match="X has 6 features, but SequencePatcher is expecting 7 features"
+    ):
         patcher.transform(X[:, :6])
     # fitted on 3-D univariate data, 2-D X of any length is accepted
     patcher.fit(X[:, :, None])
@@ -269,10 +287,13 @@ def test_padded_lengths_with_equal_patch_counts_give_no_nan():
     X = np.arange(16.0).reshape(2, 8, 1)
     X[0, 7] = np.nan  # lengths 7 and 8: two patches of 4 each
     Z = SequencePatcher(patch_size=4).fit_transform(X)
-    np.testing.assert_array_equal(Z[:, :, :], [
-        [[0, 1, 2, 3], [4, 5, 6, 0]],
-        [[8, 9, 10, 11], [12, 13, 14, 15]],
-    ])
+    np.testing.assert_array_equal(
+        Z[:, :, :],
+        [
+            [[0, 1, 2, 3], [4, 5, 6, 0]],
+            [[8, 9, 10, 11], [12, 13, 14, 15]],
+        ],
+    )
 
 
 def test_trailing_nan_steps_of_a_list_are_padding_and_keep_their_rows():
@@ -282,19 +303,21 @@ def test_trailing_nan_steps_of_a_list_are_padding_and_keep_their_rows():
     patcher = SequencePatcher(patch_size=3)
     Z = patcher.fit_transform([s0, s1])
     assert [z.shape for z in Z] == [(3, 6), (1, 6)]
-    np.testing.assert_array_equal(Z[0], [
-        [0, 1, 2, 3, 4, 5],
-        [6, 7, 8, 9, 0, 0],  # the partial patch: zeros, not the NaN steps
-        [np.nan] * 6,  # wholly past the last valid step: padding
-    ])
+    np.testing.assert_array_equal(
+        Z[0],
+        [
+            [0, 1, 2, 3, 4, 5],
+            [6, 7, 8, 9, 0, 0],  # the partial patch: zeros, not the NaN steps
+            [np.nan] * 6,  # wholly past the last valid step: padding
+        ],
+    )
     np.testing.assert_array_equal(Z[1], [[100, 101, 102, 103, 0, 0]])
     # the same as the NaN-padded array, sequence by sequence
     Z3 = patcher.transform(to_padded_array([s0, s1])[0])
     np.testing.assert_array_equal(Z3[0], Z[0])
     np.testing.assert_array_equal(Z3[1, :1], Z[1])
     # 1-D sequences: a NaN step is one NaN value
-    Z1 = SequencePatcher(patch_size=2).fit_transform(
-        [np.r_[0.0:5.0, np.nan, np.nan], [7.0, 8.0]])
+    Z1 = SequencePatcher(patch_size=2).fit_transform([np.r_[0.0:5.0, np.nan, np.nan], [7.0, 8.0]])
     np.testing.assert_array_equal(Z1[0], [[0, 1], [2, 3], [4, 0], [np.nan, np.nan]])
     np.testing.assert_array_equal(Z1[1], [[7, 8]])
 
@@ -303,8 +326,9 @@ def test_estimator_after_the_patcher_reads_the_nan_rows_as_padding():
     X, y = classification_data(n=12)
     with_nan = [np.r_[x, [np.nan] * 5] for x in X]
     model = make_pipeline(SequencePatcher(patch_size=4), small_classifier()).fit(X, y)
-    np.testing.assert_allclose(model.predict_proba(with_nan), model.predict_proba(X),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        model.predict_proba(with_nan), model.predict_proba(X), rtol=1e-12, atol=1e-12
+    )
 
 
 def list_with_nan_inside():
@@ -317,8 +341,10 @@ def list_with_nan_inside():
 def test_nan_inside_a_list_sequence_fails_and_changes_nothing(method, state):
     patcher = SequencePatcher(patch_size=2).fit(ragged())
     before, Z = state(patcher), patcher.transform(ragged())
-    with pytest.raises(ValueError, match="NaN inside sequence 2 at time step 4 "
-                                         "\\(feature 1\\).*only accepted as padding"):
+    with pytest.raises(
+        ValueError,
+        match="NaN inside sequence 2 at time step 4 \\(feature 1\\).*only accepted as padding",
+    ):
         getattr(patcher, method)(list_with_nan_inside())
     assert state(patcher) == before  # bitwise
     for a, b in zip(patcher.transform(ragged()), Z):
@@ -328,16 +354,18 @@ def test_nan_inside_a_list_sequence_fails_and_changes_nothing(method, state):
 @pytest.mark.parametrize("form", ["list", "list1d", "padded", "3d", "2d"])
 def test_float32_stays_float32(form):
     seqs = ragged(dtype=np.float32)
-    X = {"list": seqs, "list1d": [s[:, 0] for s in seqs],
-         "padded": to_padded_array(seqs, dtype=np.float32)[0],
-         "3d": np.stack([s[:3] for s in seqs[2:]]),
-         "2d": np.stack([s[:3, 0] for s in seqs[2:]])}[form]
+    X = {
+        "list": seqs,
+        "list1d": [s[:, 0] for s in seqs],
+        "padded": to_padded_array(seqs, dtype=np.float32)[0],
+        "3d": np.stack([s[:3] for s in seqs[2:]]),
+        "2d": np.stack([s[:3, 0] for s in seqs[2:]]),
+    }[form]
     Z = SequencePatcher(patch_size=2).fit_transform(X)
     for z in Z if isinstance(Z, list) else [Z]:
         assert z.dtype == np.float32
     mixed = [s.astype(np.float64) if i == 0 else s for i, s in enumerate(seqs)]
-    assert all(z.dtype == np.float64
-               for z in SequencePatcher(patch_size=2).fit_transform(mixed))
+    assert all(z.dtype == np.float64 for z in SequencePatcher(patch_size=2).fit_transform(mixed))
 
 
 def test_patch_size_one_only_changes_the_form():
@@ -367,13 +395,22 @@ def test_failed_fit_leaves_the_patcher_unchanged():
     assert patcher.__dict__ == before
 
 
-@pytest.mark.parametrize("bad, shown", [
-    (0, "0"), (-1, "-1"), (2.5, "2.5"), ("x", "'x'"), (None, "None"),
-])
+@pytest.mark.parametrize(
+    "bad, shown",
+    [
+        (0, "0"),
+        (-1, "-1"),
+        (2.5, "2.5"),
+        ("x", "'x'"),
+        (None, "None"),
+    ],
+)
 def test_bad_patch_size(bad, shown):
     patcher = SequencePatcher(patch_size=bad)
-    msg = (f"The 'patch_size' parameter of SequencePatcher must be an int in the "
-           f"range \\[1, inf\\). Got {shown} instead.")
+    msg = (
+        f"The 'patch_size' parameter of SequencePatcher must be an int in the "
+        f"range \\[1, inf\\). Got {shown} instead."
+    )
     with pytest.raises(ValueError, match=msg):
         patcher.fit(ragged())
     with pytest.raises(ValueError, match=msg):
@@ -383,9 +420,9 @@ def test_bad_patch_size(bad, shown):
 # -- scikit-learn ------------------------------------------------------------------
 
 
-@parametrize_with_checks([
-    SequencePatcher(), SequencePatcher(patch_size=1), SequencePatcher(patch_size=3)
-])
+@parametrize_with_checks(
+    [SequencePatcher(), SequencePatcher(patch_size=1), SequencePatcher(patch_size=3)]
+)
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
 
@@ -422,8 +459,7 @@ def test_pipeline_with_rnn_classifier_list_and_padded_agree():
     proba = model.predict_proba(X)
     assert proba.shape == (len(X), 2) and np.isfinite(proba).all()
     X_padded, _ = to_padded_array(X)  # (40, 48, 1)
-    np.testing.assert_allclose(model.predict_proba(X_padded), proba,
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(model.predict_proba(X_padded), proba, rtol=1e-10, atol=1e-10)
     assert set(model.predict(X)) <= {0, 1}
 
 

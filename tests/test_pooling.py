@@ -23,18 +23,25 @@ def _case(pooling, cell, num_layers, bidirectional):
     seed = zlib.crc32(repr((pooling, cell, num_layers, bidirectional)).encode())
     index = CELLS.index(cell) + ARCHITECTURES.index((num_layers, bidirectional))
     out_activation, K = OUTPUTS[index % 3]
-    net = RNNNetwork(cell, 3, 3, K, out_activation, "tanh", num_layers, bidirectional,
-                     pooling=pooling)
+    net = RNNNetwork(
+        cell, 3, 3, K, out_activation, "tanh", num_layers, bidirectional, pooling=pooling
+    )
     return net, seed
 
 
 # ------------------------------------------------------------ gradients
 
+
 @pytest.mark.parametrize("pooling", POOLINGS)
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 def test_pooled_gradient_matches_finite_differences(
-    pooling, cell, num_layers, bidirectional, padded_batch, finite_differences,
+    pooling,
+    cell,
+    num_layers,
+    bidirectional,
+    padded_batch,
+    finite_differences,
     random_targets,
 ):
     net, seed = _case(pooling, cell, num_layers, bidirectional)
@@ -58,6 +65,7 @@ def test_pooled_gradient_matches_finite_differences(
 
 # ------------------------------------------------------------ PyTorch
 
+
 def _torch_loss(net, params, X, y, w, lengths, alpha):
     """The pooled network's loss in torch (packed sequences, masked pooling)
     and the torch gradient of every layout array."""
@@ -65,8 +73,13 @@ def _torch_loss(net, params, X, y, w, lengths, alpha):
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-    rnn = module[net.cell_name](net.n_features, net.hidden_size, net.num_layers,
-                                batch_first=True, bidirectional=net.n_directions == 2)
+    rnn = module[net.cell_name](
+        net.n_features,
+        net.hidden_size,
+        net.num_layers,
+        batch_first=True,
+        bidirectional=net.n_directions == 2,
+    )
     rnn = rnn.double()
     # every layout array as a torch leaf: the module's own, then the rest
     tensors = dict(rnn.named_parameters())
@@ -77,8 +90,7 @@ def _torch_loss(net, params, X, y, w, lengths, alpha):
             tensors[name] = torch.tensor(value, requires_grad=True)
     T = X.shape[0]
     x = torch.tensor(X.transpose(1, 0, 2).copy())
-    packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True,
-                                  enforce_sorted=False)
+    packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
     o, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=T)
     valid = (torch.arange(T)[None, :] < torch.tensor(lengths)[:, None])[:, :, None]
     if net.pooling == "mean":
@@ -116,10 +128,10 @@ def test_pooled_loss_and_gradient_equal_pytorch(
     batch = padded_batch(8, 6, 3, seed)
     y = random_targets(net.out_activation, rng, 6, net.n_outputs)
 
-    loss, grad = net.loss_and_grad(params, batch.X, y, batch.sample_weight, 0.3, None,
-                                   batch.lengths)
-    ref_loss, ref = _torch_loss(net, params, batch.X, y, batch.sample_weight,
-                                batch.lengths, 0.3)
+    loss, grad = net.loss_and_grad(
+        params, batch.X, y, batch.sample_weight, 0.3, None, batch.lengths
+    )
+    ref_loss, ref = _torch_loss(net, params, batch.X, y, batch.sample_weight, batch.lengths, 0.3)
     assert loss == pytest.approx(ref_loss, rel=1e-9)
     ours = net.unpack(grad)
     assert set(ours) == set(ref)
@@ -129,6 +141,7 @@ def test_pooled_loss_and_gradient_equal_pytorch(
 
 
 # ------------------------------------------------------------ padding
+
 
 @pytest.mark.parametrize("pooling", POOLINGS)
 @pytest.mark.parametrize("cell", CELLS)
@@ -161,8 +174,9 @@ def test_pooling_one_step_reads_that_step(cell):
     nets = {p: RNNNetwork(cell, 2, 3, 2, "identity", pooling=p) for p in ["last", *POOLINGS]}
     params = nets["attention"].init_params(rng, np.float64)
     shared = np.delete(params, slice(*_span(nets["attention"], "pool.weight")))
-    feats = {p: net._forward(params if p == "attention" else shared, X)[0]
-             for p, net in nets.items()}
+    feats = {
+        p: net._forward(params if p == "attention" else shared, X)[0] for p, net in nets.items()
+    }
     for p in POOLINGS:
         np.testing.assert_allclose(feats[p], feats["last"], rtol=1e-15, atol=0)
 
@@ -173,6 +187,7 @@ def _span(net, name):
 
 
 # ------------------------------------------------------------ windowed predict
+
 
 @pytest.mark.parametrize("pooling", ["last", *POOLINGS])
 @pytest.mark.parametrize("cell", CELLS)
@@ -192,6 +207,7 @@ def test_windowed_predict_equals_whole_sequences(pooling, cell, num_layers, padd
 
 
 # ------------------------------------------------------------ layout, errors
+
 
 def test_attention_adds_pool_weight_before_the_head():
     last = RNNNetwork("gru", 2, 3, 2, "softmax", bidirectional=True)
@@ -217,23 +233,32 @@ def test_pooling_errors(padded_batch):
         params = net.init_params(np.random.RandomState(0), np.float64)
         for k in (2, 6):  # also when the window holds the whole batch
             with pytest.raises(ValueError, match="bptt_steps needs pooling='last'"):
-                net.loss_and_grad(params, X, np.zeros((3, 1)), w, 0.0, None, lengths,
-                                  bptt_steps=k)
+                net.loss_and_grad(params, X, np.zeros((3, 1)), w, 0.0, None, lengths, bptt_steps=k)
 
 
 # ------------------------------------------------------------ initialisation
 
+
 def test_uniform_init_is_pytorch_and_unchanged():
     # a draw stored from the implementation before schemes existed
-    stored = [0.06903271928097499, 0.30432372040234834, 0.14532936015576559,
-              0.06347440611668509, -0.1079684181970163, 0.2063254333692588,
-              -0.08826501229782702, 0.5540506910776224, 0.6557181642679037,
-              -0.16483858488619418, 0.4125615053403118, 0.0408635873982397,
-              0.09622954114476368]
+    stored = [
+        0.06903271928097499,
+        0.30432372040234834,
+        0.14532936015576559,
+        0.06347440611668509,
+        -0.1079684181970163,
+        0.2063254333692588,
+        -0.08826501229782702,
+        0.5540506910776224,
+        0.6557181642679037,
+        -0.16483858488619418,
+        0.4125615053403118,
+        0.0408635873982397,
+        0.09622954114476368,
+    ]
     net = RNNNetwork("rnn", 1, 2, 1, "identity")
     assert net.init_params(np.random.RandomState(0), np.float64).tolist() == stored
-    assert net.init_params(np.random.RandomState(0), np.float64, "uniform").tolist() \
-        == stored
+    assert net.init_params(np.random.RandomState(0), np.float64, "uniform").tolist() == stored
     # PyTorch's formula, for every cell and architecture: U(-1/sqrt(fan), ...)
     for cell in CELLS:
         for pooling in ("last", "attention"):

@@ -22,13 +22,11 @@ def ragged(lengths=LENGTHS, n_features=3, seed=0, dtype=np.float64):
     rng = np.random.default_rng(seed)
     loc = np.array([1000.0, -3.0, 0.0])[:n_features]
     spread = np.array([100.0, 0.01, 1.0])[:n_features]
-    return [(loc + spread * rng.normal(size=(T, n_features))).astype(dtype)
-            for T in lengths]
+    return [(loc + spread * rng.normal(size=(T, n_features))).astype(dtype) for T in lengths]
 
 
 def concat_stats(seqs):
-    steps = np.concatenate([np.asarray(s, dtype=np.float64).reshape(len(s), -1)
-                            for s in seqs])
+    steps = np.concatenate([np.asarray(s, dtype=np.float64).reshape(len(s), -1) for s in seqs])
     return steps.mean(axis=0), steps.var(axis=0), len(steps)
 
 
@@ -85,8 +83,9 @@ def test_2d_scales_one_feature_over_all_entries_nan_as_missing():
     np.testing.assert_array_equal(np.isnan(Z), np.isnan(X))
     assert abs(np.nanmean(Z)) < 1e-12 and abs(np.nanstd(Z) - 1) < 1e-12
     np.testing.assert_allclose(scaler.inverse_transform(Z), X, rtol=1e-12)
-    with pytest.raises(ValueError, match="X has 7 features, but SequenceScaler "
-                                         "is expecting 8 features as input"):
+    with pytest.raises(
+        ValueError, match="X has 7 features, but SequenceScaler is expecting 8 features as input"
+    ):
         scaler.transform(X[:, :7])
     # univariate sequences in another form: any length
     Z3 = scaler.transform(X[:, :3, None])
@@ -103,16 +102,17 @@ def test_with_mean_with_std_and_constant_feature():
     np.testing.assert_allclose(valid_steps(full.transform(seqs))[:, 1], 0, atol=1e-9)
 
     no_mean = SequenceScaler(with_mean=False).fit(seqs)
-    np.testing.assert_allclose(valid_steps(no_mean.transform(seqs)),
-                               valid_steps(seqs) / full.scale_, rtol=1e-12)
+    np.testing.assert_allclose(
+        valid_steps(no_mean.transform(seqs)), valid_steps(seqs) / full.scale_, rtol=1e-12
+    )
     no_std = SequenceScaler(with_std=False).fit(seqs)
     assert no_std.var_ is None and no_std.scale_ is None
-    np.testing.assert_allclose(valid_steps(no_std.transform(seqs)),
-                               valid_steps(seqs) - mean, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        valid_steps(no_std.transform(seqs)), valid_steps(seqs) - mean, rtol=1e-12, atol=1e-9
+    )
     neither = SequenceScaler(with_mean=False, with_std=False).fit(seqs)
     assert neither.mean_ is None and neither.n_samples_seen_ == sum(LENGTHS)
-    np.testing.assert_array_equal(valid_steps(neither.transform(seqs)),
-                                  valid_steps(seqs))
+    np.testing.assert_array_equal(valid_steps(neither.transform(seqs)), valid_steps(seqs))
 
 
 # -- forms kept ----------------------------------------------------------------
@@ -145,8 +145,10 @@ def with_trailing_nan_steps(univariate=False):
     if univariate:
         trimmed = [t[:, 0] for t in trimmed]
     nan_steps = [2, 0, 0, 3]
-    seqs = [np.concatenate([t, np.full((k,) + t.shape[1:], np.nan)])
-            for t, k in zip(trimmed, nan_steps)]
+    seqs = [
+        np.concatenate([t, np.full((k,) + t.shape[1:], np.nan)])
+        for t, k in zip(trimmed, nan_steps)
+    ]
     return seqs, trimmed
 
 
@@ -174,11 +176,11 @@ def test_list_keeps_trailing_nan_steps_as_nan_and_leaves_them_out(univariate):
 def test_estimator_after_the_scaler_reads_kept_nan_steps_as_padding():
     seqs, trimmed = with_trailing_nan_steps()
     y = np.array([0.5, -1.0, 2.0, 0.0])
-    model = make_pipeline(SequenceScaler(), RNNRegressor(
-        hidden_size=2, solver="lbfgs", max_iter=5, random_state=0)).fit(trimmed, y)
+    model = make_pipeline(
+        SequenceScaler(), RNNRegressor(hidden_size=2, solver="lbfgs", max_iter=5, random_state=0)
+    ).fit(trimmed, y)
     assert [len(z) for z in model[0].transform(seqs)] == [7, 3, 6, 5]
-    np.testing.assert_allclose(model.predict(seqs), model.predict(trimmed),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.predict(seqs), model.predict(trimmed), rtol=1e-12, atol=1e-12)
 
 
 def test_list_keeps_each_sequence_shape():
@@ -212,9 +214,12 @@ def test_round_trip(form):
 @pytest.mark.parametrize("form", ["list", "list1d", "padded", "2d"])
 def test_float32_stays_float32(form):
     seqs = ragged(dtype=np.float32)
-    X = {"list": seqs, "list1d": [s[:, 0] for s in seqs],
-         "padded": to_padded_array(seqs, dtype=np.float32)[0],
-         "2d": np.stack([s[0] for s in seqs])}[form]
+    X = {
+        "list": seqs,
+        "list1d": [s[:, 0] for s in seqs],
+        "padded": to_padded_array(seqs, dtype=np.float32)[0],
+        "2d": np.stack([s[0] for s in seqs]),
+    }[form]
     scaler = SequenceScaler().fit(X)
     Z = scaler.transform(X)
     back = scaler.inverse_transform(Z)
@@ -243,8 +248,7 @@ def test_copy():
 
 
 def test_feature_names():
-    df = pd.DataFrame(np.random.default_rng(0).normal(size=(5, 4)),
-                      columns=list("abcd"))
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(5, 4)), columns=list("abcd"))
     scaler = SequenceScaler().fit(df)
     assert list(scaler.get_feature_names_out()) == list("abcd")
     scaler.fit(ragged())
@@ -293,26 +297,39 @@ def list_all_nan_sequence():
 
 BAD_X = [
     (nan_inside, ValueError, "NaN inside sequence 2 at time step 3 \\(feature 1\\)"),
-    (list_nan_inside, ValueError,
-     "NaN inside sequence 3 at time step 1 \\(feature 2\\).*only accepted as padding"),
-    (list_partial_nan_step, ValueError,
-     "NaN inside sequence 0 at time step 6 \\(feature 0\\)"),
+    (
+        list_nan_inside,
+        ValueError,
+        "NaN inside sequence 3 at time step 1 \\(feature 2\\).*only accepted as padding",
+    ),
+    (list_partial_nan_step, ValueError, "NaN inside sequence 0 at time step 6 \\(feature 0\\)"),
     (list_all_nan_sequence, ValueError, "sequence 1 of X is all NaN"),
     (all_nan_sequence, ValueError, "sequence 1 of X is all NaN"),
     (with_inf, ValueError, "infinity in sequence 0 at time step 2"),
-    (lambda: [np.ones((3, 2)), np.ones((4, 3))], ValueError,
-     "sequence 1 has 3 features per time step, but sequence 0 has 2"),
+    (
+        lambda: [np.ones((3, 2)), np.ones((4, 3))],
+        ValueError,
+        "sequence 1 has 3 features per time step, but sequence 0 has 2",
+    ),
     (lambda: [], ValueError, "SequenceScaler received an empty list"),
     (lambda: [np.ones((2, 2)), np.ones((0, 2))], ValueError, "sequence 1 is empty"),
-    (lambda: [np.ones((3, 2)) * 1j, np.ones((2, 2))], TypeError,
-     "sequence 0 has complex values"),
+    (lambda: [np.ones((3, 2)) * 1j, np.ones((2, 2))], TypeError, "sequence 0 has complex values"),
     (lambda: np.ones((3, 2, 2)) * 1j, ValueError, "Complex data not supported"),
-    (lambda: [np.ones((3, 2), dtype=object), np.ones((2, 2))], TypeError,
-     "sequence 0 has object values"),
-    (lambda: [np.ones((3, 2), dtype=bool), np.ones((2, 2))], TypeError,
-     "sequence 0 has boolean values"),
-    (lambda: np.ones((3, 2, 2), dtype=bool), TypeError,
-     "SequenceScaler expects real numbers in X, got boolean values"),
+    (
+        lambda: [np.ones((3, 2), dtype=object), np.ones((2, 2))],
+        TypeError,
+        "sequence 0 has object values",
+    ),
+    (
+        lambda: [np.ones((3, 2), dtype=bool), np.ones((2, 2))],
+        TypeError,
+        "sequence 0 has boolean values",
+    ),
+    (
+        lambda: np.ones((3, 2, 2), dtype=bool),
+        TypeError,
+        "SequenceScaler expects real numbers in X, got boolean values",
+    ),
     (lambda: np.ones((2, 3, 2, 1)), ValueError, "got a 4-D array"),
     (lambda: np.full((3, 4), np.nan), ValueError, "every value of X is NaN"),
     (lambda: np.full((3, 4), np.inf), ValueError, "Input X contains infinity"),
@@ -332,14 +349,16 @@ def test_errors_leave_fitted_scaler_unchanged(make_X, error, match, state):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make_X, match", [
-    (list_nan_inside, "NaN inside sequence 3 at time step 1"),
-    (list_partial_nan_step, "NaN inside sequence 0 at time step 6"),
-    (list_all_nan_sequence, "sequence 1 of X is all NaN"),
-])
+@pytest.mark.parametrize(
+    "make_X, match",
+    [
+        (list_nan_inside, "NaN inside sequence 3 at time step 1"),
+        (list_partial_nan_step, "NaN inside sequence 0 at time step 6"),
+        (list_all_nan_sequence, "sequence 1 of X is all NaN"),
+    ],
+)
 @pytest.mark.parametrize("method", ["transform", "inverse_transform"])
-def test_nan_that_is_not_padding_fails_transform_and_changes_nothing(
-        make_X, match, method, state):
+def test_nan_that_is_not_padding_fails_transform_and_changes_nothing(make_X, match, method, state):
     scaler = SequenceScaler().fit(ragged())
     before, X = state(scaler), make_X()
     X_before = copy.deepcopy(X)
@@ -357,8 +376,9 @@ def test_transform_errors():
         scaler.transform([np.ones((4, 2))])
     with pytest.raises(ValueError, match=msg):
         scaler.inverse_transform(np.ones((2, 4, 2)))
-    with pytest.raises(ValueError, match="X is 2-D, which SequenceScaler reads as "
-                                         "univariate sequences"):
+    with pytest.raises(
+        ValueError, match="X is 2-D, which SequenceScaler reads as univariate sequences"
+    ):
         scaler.transform(np.ones((2, 4)))
     with pytest.raises(ValueError, match="NaN inside sequence 2"):
         scaler.transform(nan_inside())
@@ -370,9 +390,9 @@ def test_transform_errors():
 # -- scikit-learn ------------------------------------------------------------------
 
 
-@parametrize_with_checks([
-    SequenceScaler(), SequenceScaler(with_mean=False), SequenceScaler(with_std=False)
-])
+@parametrize_with_checks(
+    [SequenceScaler(), SequenceScaler(with_mean=False), SequenceScaler(with_std=False)]
+)
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
 
@@ -380,8 +400,7 @@ def test_sklearn_compatible_transformer(estimator, check):
 def regression_data(n=24, seed=0):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(3, 13, size=n)
-    X = [np.column_stack([rng.normal(1000, 100, T), rng.normal(0, 0.01, T)])
-         for T in lengths]
+    X = [np.column_stack([rng.normal(1000, 100, T), rng.normal(0, 0.01, T)]) for T in lengths]
     y = np.array([(x[:, 0].mean() - 1000) / 100 + 100 * x[-1, 1] for x in X])
     return X, y
 
@@ -413,11 +432,15 @@ SEEN = []
 
 def test_grid_search_over_pipeline_on_ragged_list():
     X, y = regression_data()
-    pipe = Pipeline([
-        ("scaler", SequenceScaler()),
-        ("rnnregressor", RecordingRegressor(hidden_size=2, solver="lbfgs",
-                                            max_iter=10, random_state=0)),
-    ])
+    pipe = Pipeline(
+        [
+            ("scaler", SequenceScaler()),
+            (
+                "rnnregressor",
+                RecordingRegressor(hidden_size=2, solver="lbfgs", max_iter=10, random_state=0),
+            ),
+        ]
+    )
     SEEN.clear()
     search = GridSearchCV(pipe, {"rnnregressor__hidden_size": [2, 4]}, cv=2)
     search.fit(X, y)
@@ -435,31 +458,49 @@ def test_grid_search_over_pipeline_on_ragged_list():
 # -- to_padded_array: the NaN-padded form --------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [
-    np.float64, np.float32, np.float16, "float32", float,
-])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        np.float64,
+        np.float32,
+        np.float16,
+        "float32",
+        float,
+    ],
+)
 def test_padded_array_in_a_floating_dtype_pads_with_nan(dtype):
     X, lengths = to_padded_array([[1, 2, 3], [4]], dtype=dtype)
     assert X.dtype == np.dtype(dtype) and lengths.tolist() == [3, 1]
     np.testing.assert_array_equal(X[:, :, 0], [[1, 2, 3], [4, np.nan, np.nan]])
 
 
-@pytest.mark.parametrize("dtype, shown", [
-    (int, "int64"), (np.int32, "int32"), ("uint8", "uint8"), (bool, "bool"),
-    (complex, "complex128"), (object, "object"),
-])
+@pytest.mark.parametrize(
+    "dtype, shown",
+    [
+        (int, "int64"),
+        (np.int32, "int32"),
+        ("uint8", "uint8"),
+        (bool, "bool"),
+        (complex, "complex128"),
+        (object, "object"),
+    ],
+)
 def test_padded_array_refuses_a_dtype_that_cannot_hold_nan(dtype, shown):
     seqs = [np.array([1, 2, 3]), np.array([4])]
-    msg = (f"dtype must be a floating dtype \\(float64, float32, ...\\), got {shown}: "
-           "the padding is NaN, which only floating dtypes hold")
+    msg = (
+        f"dtype must be a floating dtype \\(float64, float32, ...\\), got {shown}: "
+        "the padding is NaN, which only floating dtypes hold"
+    )
     with pytest.raises(ValueError, match=msg):
         to_padded_array(seqs, dtype=dtype)
     np.testing.assert_array_equal(seqs[0], [1, 2, 3])  # the input is untouched
 
 
 def test_padded_array_refuses_what_is_not_a_dtype():
-    with pytest.raises(TypeError, match="dtype must be a floating dtype such as "
-                                        "np.float64 or np.float32, got 'floaty'"):
+    with pytest.raises(
+        TypeError,
+        match="dtype must be a floating dtype such as np.float64 or np.float32, got 'floaty'",
+    ):
         to_padded_array([[1.0], [2.0, 3.0]], dtype="floaty")
 
 
@@ -469,7 +510,8 @@ def test_padded_array_keeps_trailing_nan_steps_and_counts_them():
     assert lengths.tolist() == [len(s) for s in seqs] == [7, 3, 6, 5]
     for x, s in zip(X, seqs):
         np.testing.assert_array_equal(x[: len(s)], s)  # NaN steps as given
-        assert np.isnan(x[len(s):]).all()
+        assert np.isnan(x[len(s) :]).all()
     # read by a transformer, they are padding like the rest
-    np.testing.assert_array_equal(SequenceScaler().fit(X).mean_,
-                                  SequenceScaler().fit(trimmed).mean_)
+    np.testing.assert_array_equal(
+        SequenceScaler().fit(X).mean_, SequenceScaler().fit(trimmed).mean_
+    )

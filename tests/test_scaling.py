@@ -1,7 +1,5 @@
 """Parallel and distributed search, persistence, concurrent predict."""
 
-import io
-import os
 import pickle
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +13,6 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skrnn
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn.datasets import load_airline
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.forecasting import RNNForecaster
 
@@ -74,9 +71,10 @@ def test_loading_a_model_from_another_version_warns():
         warnings.simplefilter("error")  # same version: silent
         pickle.loads(blob)
     old = blob.replace(skrnn.__version__.encode(), b"0.0.1")
-    with pytest.warns(InconsistentVersionWarning,
-                      match="Loading RNNRegressor saved by skrnn 0.0.1 with skrnn "
-                            + skrnn.__version__) as record:
+    with pytest.warns(
+        InconsistentVersionWarning,
+        match="Loading RNNRegressor saved by skrnn 0.0.1 with skrnn " + skrnn.__version__,
+    ) as record:
         loaded = pickle.loads(old)
     assert record[0].message.original_version == "0.0.1"
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
@@ -103,27 +101,35 @@ def test_skops_loads_with_only_skrnn_types_trusted(kind, config, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("index", [
-    pd.date_range("2000-01-01", periods=60, freq="MS", name="month"),
-    pd.date_range("2020-03-01", periods=60, freq="h", tz="Europe/Paris"),
-    pd.period_range("1990Q1", periods=60, freq="Q"),
-    pd.RangeIndex(10, 130, 2),
-], ids=["monthly", "hourly-tz", "quarterly-period", "range"])
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2000-01-01", periods=60, freq="MS", name="month"),
+        pd.date_range("2020-03-01", periods=60, freq="h", tz="Europe/Paris"),
+        pd.period_range("1990Q1", periods=60, freq="Q"),
+        pd.RangeIndex(10, 130, 2),
+    ],
+    ids=["monthly", "hourly-tz", "quarterly-period", "range"],
+)
 def test_forecaster_round_trips_through_skops_and_pickle(index):
     sio = pytest.importorskip("skops.io")
     t = np.arange(60.0)
     y = pd.DataFrame({"a": np.sin(t / 3) + t / 20, "b": np.cos(t / 4)}, index=index)
-    x = pd.DataFrame({"x": np.sin(np.arange(70.0))},
-                     index=index.append(_after(index, 10)))
-    f = RNNForecaster(RNNRegressor(hidden_size=4, max_iter=10, random_state=0),
-                      window=6, differentiation=1, calibration_size=10).fit(y, x.iloc[:60])
+    x = pd.DataFrame({"x": np.sin(np.arange(70.0))}, index=index.append(_after(index, 10)))
+    f = RNNForecaster(
+        RNNRegressor(hidden_size=4, max_iter=10, random_state=0),
+        window=6,
+        differentiation=1,
+        calibration_size=10,
+    ).fit(y, x.iloc[:60])
     blob = sio.dumps(f)
     untrusted = sio.get_untrusted_types(data=blob)
     assert all(t.startswith("skrnn.") for t in untrusted), untrusted
     for loaded in (sio.loads(blob, trusted=untrusted), pickle.loads(pickle.dumps(f))):
         pd.testing.assert_frame_equal(loaded.predict(5, x), f.predict(5, x))
-        pd.testing.assert_frame_equal(loaded.predict_interval(5, x, coverage=0.5),
-                                      f.predict_interval(5, x, coverage=0.5))
+        pd.testing.assert_frame_equal(
+            loaded.predict_interval(5, x, coverage=0.5), f.predict_interval(5, x, coverage=0.5)
+        )
         pd.testing.assert_frame_equal(loaded.last_window_, f.last_window_)
         pd.testing.assert_frame_equal(loaded.last_window_exog_, f.last_window_exog_)
         assert loaded.freq_ == f.freq_
@@ -134,7 +140,10 @@ def _after(index, n):
         return pd.RangeIndex(index[-1] + index.step, index[-1] + index.step * (n + 1), index.step)
     return (pd.date_range if isinstance(index, pd.DatetimeIndex) else pd.period_range)(
         index[-1] + index.freq if isinstance(index, pd.DatetimeIndex) else index[-1] + 1,
-        periods=n, freq=index.freq, **({"tz": index.tz} if isinstance(index, pd.DatetimeIndex) else {}))
+        periods=n,
+        freq=index.freq,
+        **({"tz": index.tz} if isinstance(index, pd.DatetimeIndex) else {}),
+    )
 
 
 # ------------------------------------------------------- concurrent predict
@@ -165,7 +174,8 @@ def test_loky_workers_limit_blas_threads():
     # (at least 1): n_jobs=-1 does not oversubscribe the cores
     n_jobs = 2
     per_worker = joblib.Parallel(n_jobs=n_jobs)(
-        joblib.delayed(_blas_threads)() for _ in range(n_jobs))
+        joblib.delayed(_blas_threads)() for _ in range(n_jobs)
+    )
     expected = max(1, joblib.cpu_count() // n_jobs)
     assert all(t and set(t) == {expected} for t in per_worker), per_worker
 
@@ -174,7 +184,10 @@ def _search(n_jobs):
     X, _, y = data(n=80)
     search = GridSearchCV(
         RNNClassifier(max_iter=15, random_state=0, learning_rate_init=0.01),
-        {"hidden_size": [4, 8], "cell": ["rnn", "gru"]}, cv=2, n_jobs=n_jobs)
+        {"hidden_size": [4, 8], "cell": ["rnn", "gru"]},
+        cv=2,
+        n_jobs=n_jobs,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         search.fit(X, y)
@@ -182,8 +195,9 @@ def _search(n_jobs):
 
 
 def _same_search(a, b, X):
-    np.testing.assert_array_equal(a.cv_results_["mean_test_score"],
-                                  b.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
     assert a.best_params_ == b.best_params_
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
@@ -199,9 +213,16 @@ def test_parallel_grid_search_equals_serial_with_one_blas_thread():
 
 def test_dask_cluster_grid_search_equals_serial():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         workers = client.run(_blas_threads)
         assert all(set(t) == {1} for t in workers.values()), workers  # the nanny sets 1
         with joblib.parallel_backend("dask"):
@@ -215,6 +236,7 @@ def test_nan_and_inf_scans_work_chunk_by_chunk(monkeypatch):
     # X is scanned for NaN/infinity a few sequences at a time (bounded memory
     # on 200,000 sequences); what is found, and where, must not change
     from skrnn import _validation
+
     monkeypatch.setattr(_validation, "SCAN_ELEMENTS", 7)  # 1 sequence per chunk
     est, X = fitted("reg", CONFIGS[0])
     bad = X.copy()
@@ -223,6 +245,7 @@ def test_nan_and_inf_scans_work_chunk_by_chunk(monkeypatch):
         est.predict(bad)
     padded = X.copy()
     padded[41, 3:] = np.nan  # padding of one late sequence
-    np.testing.assert_allclose(est.predict(padded)[41], est.predict([X[41, :3]])[0],
-                               rtol=1e-12)  # another batch: BLAS rounding only
+    np.testing.assert_allclose(
+        est.predict(padded)[41], est.predict([X[41, :3]])[0], rtol=1e-12
+    )  # another batch: BLAS rounding only
     np.testing.assert_array_equal(est.predict(padded)[:41], est.predict(X[:41]))

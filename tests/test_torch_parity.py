@@ -13,9 +13,7 @@ torch = pytest.importorskip("torch")
 
 
 def _torch_model(net, weights, dtype):
-    common = dict(
-        num_layers=net.num_layers, batch_first=True, bidirectional=net.n_directions == 2
-    )
+    common = dict(num_layers=net.num_layers, batch_first=True, bidirectional=net.n_directions == 2)
     if net.cell_name == "rnn":
         rnn = torch.nn.RNN(
             net.n_features, net.hidden_size, nonlinearity=net.cell.activation, **common
@@ -41,8 +39,12 @@ def _targets(out_activation, rng, shape):
 
 ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 # each configuration with one of the losses (and the relu Elman cell once)
-OUTPUTS = [("identity", 2, "tanh"), ("logistic", 3, "tanh"), ("softmax", 4, "tanh"),
-           ("identity", 1, "relu")]
+OUTPUTS = [
+    ("identity", 2, "tanh"),
+    ("logistic", 3, "tanh"),
+    ("softmax", 4, "tanh"),
+    ("identity", 1, "relu"),
+]
 
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-9), (np.float32, 1e-5)])
@@ -53,14 +55,16 @@ def test_states_outputs_loss_and_gradients_equal_pytorch(
     cell, num_layers, bidirectional, return_sequences, dtype, rtol
 ):
     T, N, F, H = 9, 5, 3, 6
-    case = (["rnn", "lstm", "gru"].index(cell) + 2 * num_layers + bidirectional
-            + 3 * return_sequences)
+    case = (
+        ["rnn", "lstm", "gru"].index(cell) + 2 * num_layers + bidirectional + 3 * return_sequences
+    )
     out_activation, K, activation = OUTPUTS[case % 4]
     if cell != "rnn":
         activation = "tanh"
     rng = np.random.RandomState(case)
-    net = RNNNetwork(cell, F, H, K, out_activation, activation, num_layers,
-                     bidirectional, return_sequences)
+    net = RNNNetwork(
+        cell, F, H, K, out_activation, activation, num_layers, bidirectional, return_sequences
+    )
     params = net.init_params(rng, dtype)
     X = rng.normal(size=(N, T, F)).astype(dtype)
     y = _targets(out_activation, rng, (N, T, K) if return_sequences else (N, K)).astype(dtype)
@@ -95,15 +99,20 @@ def test_states_outputs_loss_and_gradients_equal_pytorch(
         z = head(torch.cat(list(top), dim=1))
         per = _per_sample_loss(z, torch.tensor(y), out_activation)
         tloss = (torch.tensor(w) * per).sum() / torch.tensor(w).sum()
-        np.testing.assert_allclose(feat[:, :H], seq[:, -1, :H].detach().numpy(),
-                                   rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(
+            feat[:, :H], seq[:, -1, :H].detach().numpy(), rtol=rtol, atol=rtol
+        )
         if bidirectional:
-            np.testing.assert_allclose(feat[:, H:], seq[:, 0, H:].detach().numpy(),
-                                       rtol=rtol, atol=rtol)
+            np.testing.assert_allclose(
+                feat[:, H:], seq[:, 0, H:].detach().numpy(), rtol=rtol, atol=rtol
+            )
     tloss.backward()
 
-    tp = {"identity": lambda v: v, "logistic": torch.sigmoid,
-          "softmax": lambda v: torch.softmax(v, dim=-1)}[out_activation](z)
+    tp = {
+        "identity": lambda v: v,
+        "logistic": torch.sigmoid,
+        "softmax": lambda v: torch.softmax(v, dim=-1),
+    }[out_activation](z)
     tp = tp.detach().numpy()
     if return_sequences:
         tp = tp.transpose(1, 0, 2)
@@ -116,17 +125,16 @@ def test_states_outputs_loss_and_gradients_equal_pytorch(
     assert list(ours) == list(torch_grads)  # same names, same order
     for name, g in ours.items():
         scale = np.abs(torch_grads[name]).max()
-        np.testing.assert_allclose(g, torch_grads[name], rtol=0, atol=rtol * scale,
-                                   err_msg=name)
+        np.testing.assert_allclose(g, torch_grads[name], rtol=0, atol=rtol * scale, err_msg=name)
 
 
 def _per_sample_loss(z, y, out_activation):
     if out_activation == "identity":
         return 0.5 * ((z - y) ** 2).mean(dim=1)
     if out_activation == "logistic":
-        return torch.nn.functional.binary_cross_entropy_with_logits(
-            z, y, reduction="none"
-        ).sum(dim=1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none").sum(
+            dim=1
+        )
     return torch.nn.functional.cross_entropy(z, y.argmax(dim=1), reduction="none")
 
 
@@ -134,8 +142,9 @@ def _per_sample_loss(z, y, out_activation):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("standardize", ["global", "sequence", "auto"])
-def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standardize,
-                                          by_own_statistics):
+def test_fitted_weights_load_into_pytorch(
+    Estimator, cell, bidirectional, standardize, by_own_statistics
+):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 7, 2)) * rng.uniform(0.1, 10, size=(40, 1, 2))
     X[:, :, 0] += 20 * rng.normal(size=(40, 1))  # feature 0: levels differ most
@@ -143,9 +152,16 @@ def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standa
     if Estimator is RNNClassifier:
         y = y > 0
     # the feature (and target) standardisation is folded into weights_
-    est = Estimator(hidden_size=5, cell=cell, num_layers=2, bidirectional=bidirectional,
-                    pooling="last", standardize=standardize, max_iter=5,
-                    random_state=0).fit(X * 50 + 3, y)
+    est = Estimator(
+        hidden_size=5,
+        cell=cell,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling="last",
+        standardize=standardize,
+        max_iter=5,
+        random_state=0,
+    ).fit(X * 50 + 3, y)
     X = X * 50 + 3
     seen = X  # what the network reads: X, or X by each sequence's statistics
     if standardize == "sequence":
@@ -153,8 +169,9 @@ def test_fitted_weights_load_into_pytorch(Estimator, cell, bidirectional, standa
         assert seen.shape[2] == 6
     if standardize == "auto":  # feature 0 mapped, feature 1 as it is
         assert est.sequence_features_.tolist() == [True, False]
-        seen = by_own_statistics(X, est.level_inputs_, est.scale_inputs_,
-                                 features=est.sequence_features_)
+        seen = by_own_statistics(
+            X, est.level_inputs_, est.scale_inputs_, features=est.sequence_features_
+        )
         assert seen.shape[2] == 4
     rnn, head = _torch_model(est._net, est.weights_, torch.float64)
     with torch.no_grad():
@@ -179,9 +196,19 @@ def test_pytorch_weights_as_weights_init_reproduce_pytorch():
     weights = {**lstm.state_dict(), "head.weight": head.weight, "head.bias": head.bias}
     # a step of 1e-12 leaves the weights as given (to 1e-12): the fit only
     # sets up n_features_in_ etc.
-    est = RNNRegressor(cell="lstm", hidden_size=4, num_layers=2, bidirectional=True,
-                       pooling="last", standardize="global", weights_init=weights, solver="sgd", momentum=0.0,
-                       learning_rate_init=1e-12, max_iter=1).fit(X, np.zeros(30))
+    est = RNNRegressor(
+        cell="lstm",
+        hidden_size=4,
+        num_layers=2,
+        bidirectional=True,
+        pooling="last",
+        standardize="global",
+        weights_init=weights,
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=1e-12,
+        max_iter=1,
+    ).fit(X, np.zeros(30))
     with torch.no_grad():
         _, (h_n, _) = lstm(torch.tensor(X))
         z = head(torch.cat([h_n[-2], h_n[-1]], dim=1)).numpy().ravel()
@@ -189,6 +216,7 @@ def test_pytorch_weights_as_weights_init_reproduce_pytorch():
 
 
 # ------------------------------------------------------------ truncated BPTT
+
 
 def _detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
@@ -233,10 +261,12 @@ def test_truncated_bptt_equals_pytorch_with_detached_states(cell, return_sequenc
     y_ours = np.ascontiguousarray(y.transpose(1, 0, 2)) if return_sequences else y
     for lengths in (np.full(N, T), np.array([11, 3, 7, 4, 9, 1])):
         for k in (1, 3, 4):
-            loss, grad = net.loss_and_grad(params, X_tm, y_ours, w, 0.0, None,
-                                           lengths, bptt_steps=k)
+            loss, grad = net.loss_and_grad(
+                params, X_tm, y_ours, w, 0.0, None, lengths, bptt_steps=k
+            )
             ref_loss, ref = _torch_truncated(net, params, X, y, w, lengths, k)
             assert loss == pytest.approx(ref_loss, rel=1e-10)
             for name, g in net.unpack(grad).items():
-                np.testing.assert_allclose(g, ref[name], rtol=1e-8, atol=1e-12,
-                                           err_msg=f"{name}, k={k}")
+                np.testing.assert_allclose(
+                    g, ref[name], rtol=1e-8, atol=1e-12, err_msg=f"{name}, k={k}"
+                )

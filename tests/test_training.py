@@ -58,13 +58,22 @@ class Recorder:
 
 # ----------------------------------------------------------- early stopping
 
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
     rec = Recorder(monkeypatch)
     X, y = labelled(n=120)
-    clf = RNNClassifier(cell=cell, hidden_size=4, early_stopping=True, standardize="global",
-                        validation_fraction=0.25, n_iter_no_change=3,
-                        learning_rate_init=0.05, max_iter=60, random_state=0).fit(X, y)
+    clf = RNNClassifier(
+        cell=cell,
+        hidden_size=4,
+        early_stopping=True,
+        standardize="global",
+        validation_fraction=0.25,
+        n_iter_no_change=3,
+        learning_rate_init=0.05,
+        max_iter=60,
+        random_state=0,
+    ).fit(X, y)
     assert clf.validation_scores_ == rec.scores
     assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
     assert clf.n_iter_ < 60  # it stopped early
@@ -84,9 +93,15 @@ def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
 def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     rec = Recorder(monkeypatch)
     seqs, y = ragged()
-    reg = RNNRegressor(cell="gru", hidden_size=4, early_stopping=True, max_iter=15,
-                       standardize="global",
-                       learning_rate_init=0.02, random_state=0).fit(seqs, y)
+    reg = RNNRegressor(
+        cell="gru",
+        hidden_size=4,
+        early_stopping=True,
+        max_iter=15,
+        standardize="global",
+        learning_rate_init=0.02,
+        random_state=0,
+    ).fit(seqs, y)
     part = rec.parts[-1]
     assert part.lengths is not None and len(part) == 6
     valid = [x[:L] for x, L in zip(part.X[part.rows], part.lengths)]
@@ -95,13 +110,16 @@ def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     assert reg.score(valid, y_raw) == pytest.approx(reg.best_validation_score_)
 
     ys = [np.cumsum(s[:, 0]) for s in seqs]
-    tagger = RNNRegressor(hidden_size=4, return_sequences=True, early_stopping=True,
-                          max_iter=5, random_state=0).fit(seqs, ys)
+    tagger = RNNRegressor(
+        hidden_size=4, return_sequences=True, early_stopping=True, max_iter=5, random_state=0
+    ).fit(seqs, ys)
     part = rec.parts[-1]
     L = part.lengths
-    last = reg.__class__.score(tagger, [x[:n] for x, n in zip(part.X[part.rows], L)],
-                               [t[:n, 0] * tagger.target_scale_ + tagger.target_mean_
-                                for t, n in zip(part.Y, L)])
+    last = reg.__class__.score(
+        tagger,
+        [x[:n] for x, n in zip(part.X[part.rows], L)],
+        [t[:n, 0] * tagger.target_scale_ + tagger.target_mean_ for t, n in zip(part.Y, L)],
+    )
     assert last == pytest.approx(tagger.best_validation_score_)  # its weights
 
 
@@ -117,8 +135,7 @@ def test_early_stopping_errors():
 
 def test_without_early_stopping_the_attributes_are_none():
     X, y = sequences()
-    est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping=False,
-                       random_state=0).fit(X, y)
+    est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping=False, random_state=0).fit(X, y)
     assert est.validation_scores_ is None and est.best_validation_score_ is None
     assert est.best_loss_ == min(est.loss_curve_)
 
@@ -143,12 +160,14 @@ def test_auto_early_stopping_holds_out_when_the_split_is_possible(auto_holds_out
     est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto", random_state=0)
     est.fit(X, y)
     assert len(est.validation_scores_) == est.n_iter_ == 3 and est.best_loss_ is None
-    explicit = RNNRegressor(hidden_size=3, max_iter=3, random_state=0,
-                            early_stopping=True).fit(X, y)
+    explicit = RNNRegressor(hidden_size=3, max_iter=3, random_state=0, early_stopping=True).fit(
+        X, y
+    )
     np.testing.assert_array_equal(est.predict(X), explicit.predict(X))
     # 10 sequences: a tenth is 1 sequence, too few to score -- no error, no split
-    small = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto",
-                         random_state=0).fit(X[:10], y[:10])
+    small = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto", random_state=0).fit(
+        X[:10], y[:10]
+    )
     assert small.validation_scores_ is None and small.best_loss_ == min(small.loss_curve_)
     # partial_fit and lbfgs train on everything
     est.partial_fit(X, y)
@@ -157,8 +176,7 @@ def test_auto_early_stopping_holds_out_when_the_split_is_possible(auto_holds_out
     assert not hasattr(lbfgs, "validation_scores_")
 
 
-def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(
-        auto_holds_out_small_sets):
+def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(auto_holds_out_small_sets):
     X, _ = sequences(n=40)
     two = np.arange(40) % 2
     clf = RNNClassifier(hidden_size=3, max_iter=2, early_stopping="auto", random_state=0)
@@ -171,14 +189,27 @@ def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(
 
 # ------------------------------------------------------ schedules, clipping
 
+
 def test_adam_follows_the_schedules_too():
     X, y = sequences()
-    inv = RNNRegressor(hidden_size=3, learning_rate="invscaling", learning_rate_init=0.01,
-                       max_iter=4, random_state=0).fit(X, y)
+    inv = RNNRegressor(
+        hidden_size=3,
+        learning_rate="invscaling",
+        learning_rate_init=0.01,
+        max_iter=4,
+        random_state=0,
+    ).fit(X, y)
     assert inv._optimizer.learning_rate == pytest.approx(
-        inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t)
-    ada = RNNRegressor(hidden_size=3, learning_rate="adaptive", tol=10.0,
-                       n_iter_no_change=2, max_iter=7, random_state=0).fit(X, y)
+        inv.learning_rate_init / (inv.t_ + 1) ** inv.power_t
+    )
+    ada = RNNRegressor(
+        hidden_size=3,
+        learning_rate="adaptive",
+        tol=10.0,
+        n_iter_no_change=2,
+        max_iter=7,
+        random_state=0,
+    ).fit(X, y)
     assert ada._optimizer.learning_rate == pytest.approx(0.01 / 25)  # "auto" for adam
     sgd = RNNRegressor(hidden_size=3, solver="sgd", max_iter=1, random_state=0).fit(X, y)
     assert sgd._optimizer.learning_rate == 0.1  # "auto" for sgd
@@ -186,10 +217,23 @@ def test_adam_follows_the_schedules_too():
 
 def test_clipping_tames_an_exploding_fit():
     X, y = make_adding_problem(n_samples=200, n_timesteps=40, random_state=0)
-    params = dict(hidden_size=16, activation="relu", solver="sgd", learning_rate_init=1.0,
-                  batch_size=20, max_iter=15, random_state=0)
-    params.update(cell="rnn", pooling="last", init="uniform", learning_rate="constant",
-                  standardize=False, early_stopping=False)
+    params = dict(
+        hidden_size=16,
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=1.0,
+        batch_size=20,
+        max_iter=15,
+        random_state=0,
+    )
+    params.update(
+        cell="rnn",
+        pooling="last",
+        init="uniform",
+        learning_rate="constant",
+        standardize=False,
+        early_stopping=False,
+    )
     wild = RNNRegressor(max_grad_norm=None, **params).fit(X, y)
     tamed = RNNRegressor(max_grad_norm=1.0, **params).fit(X, y)
     assert max(wild.loss_curve_) > 1e3  # the unclipped gradients explode
@@ -197,6 +241,7 @@ def test_clipping_tames_an_exploding_fit():
 
 
 # -------------------------------------------------------------- partial_fit
+
 
 def test_partial_fit_only_for_stochastic_solvers():
     assert hasattr(RNNRegressor(solver="adam"), "partial_fit")
@@ -214,10 +259,10 @@ def test_partial_fit_only_for_stochastic_solvers():
 
 def test_partial_fit_in_chunks_reaches_the_loss_of_fit():
     X, y = sequences(n=400)
-    fit = RNNRegressor(hidden_size=8, learning_rate_init=0.01, batch_size=50,
-                       max_iter=20, tol=0, random_state=0).fit(X, y)
-    chunked = RNNRegressor(hidden_size=8, learning_rate_init=0.01, batch_size=50,
-                           random_state=0)
+    fit = RNNRegressor(
+        hidden_size=8, learning_rate_init=0.01, batch_size=50, max_iter=20, tol=0, random_state=0
+    ).fit(X, y)
+    chunked = RNNRegressor(hidden_size=8, learning_rate_init=0.01, batch_size=50, random_state=0)
     for _ in range(20):
         for chunk in np.array_split(np.arange(400), 4):
             chunked.partial_fit(X[chunk], y[chunk])
@@ -247,6 +292,7 @@ def test_classifier_partial_fit_needs_classes_first():
 
 # ------------------------------------------------------------------ weights
 
+
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_integer_weights_are_copies_and_zero_weights_are_removal(solver):
     X, y = sequences(n=40)
@@ -272,7 +318,8 @@ def test_row_order_does_not_matter():
     for params in [dict(solver="adam", dropout=0.3, num_layers=2), dict(solver="lbfgs")]:
         a = RNNClassifier(hidden_size=4, max_iter=5, random_state=0, **params).fit(X, y)
         b = RNNClassifier(hidden_size=4, max_iter=5, random_state=0, **params).fit(
-            X[perm], y[perm])
+            X[perm], y[perm]
+        )
         np.testing.assert_array_equal(a._params, b._params)
 
 
@@ -296,8 +343,17 @@ def test_balanced_class_weight_lifts_a_rare_class():
     X = rng.normal(size=(300, 5, 1))
     noisy = X[:, :, 0].sum(axis=1) + rng.normal(scale=1.5, size=300)
     y = np.where(noisy > 3, "rare", "common")  # 15% rare
-    params = dict(cell="rnn", pooling="last", init="uniform", standardize="global",
-                  hidden_size=8, solver="lbfgs", max_iter=60, alpha=1.0, random_state=0)
+    params = dict(
+        cell="rnn",
+        pooling="last",
+        init="uniform",
+        standardize="global",
+        hidden_size=8,
+        solver="lbfgs",
+        max_iter=60,
+        alpha=1.0,
+        random_state=0,
+    )
     plain = RNNClassifier(**params).fit(X, y)
     balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
     recall = [np.mean(m.predict(X)[y == "rare"] == "rare") for m in (plain, balanced)]
@@ -307,8 +363,7 @@ def test_balanced_class_weight_lifts_a_rare_class():
 def test_per_step_class_weights():
     X, _ = sequences(n=40)
     y = np.where(np.cumsum(X[:, :, 0], axis=1) > 1.0, "hi", "lo")
-    params = dict(hidden_size=4, return_sequences=True, solver="lbfgs", max_iter=5,
-                  random_state=0)
+    params = dict(hidden_size=4, return_sequences=True, solver="lbfgs", max_iter=5, random_state=0)
     clf = RNNClassifier(class_weight={"hi": 2.0}, **params).fit(X, y)
     # the same loss written by hand: each step weighs its class's weight
     # (on the standardised inputs the network trained on)
@@ -316,8 +371,9 @@ def test_per_step_class_weights():
     X_tm = np.ascontiguousarray(Xs.transpose(1, 0, 2))
     Y = (y == "lo").astype(float).T[:, :, None]  # classes_ ["hi", "lo"]: "lo" is 1
     params = clf._standardization.from_raw(clf._net, clf._params)
-    loss, _ = clf._net.loss_and_grad(params, X_tm, Y, None, clf.alpha, None, None,
-                                     np.where(y == "hi", 2.0, 1.0).T)
+    loss, _ = clf._net.loss_and_grad(
+        params, X_tm, Y, None, clf.alpha, None, None, np.where(y == "hi", 2.0, 1.0).T
+    )
     assert clf.loss_ == pytest.approx(loss, rel=1e-9)
     unweighted, _ = clf._net.loss_and_grad(params, X_tm, Y, None, clf.alpha)
     assert unweighted != pytest.approx(loss)
@@ -325,28 +381,34 @@ def test_per_step_class_weights():
 
 # ----------------------------------------------------------------- progress
 
+
 def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
     X, y = labelled()
-    RNNClassifier(hidden_size=3, early_stopping=True, max_iter=3, tol=0, verbose=1,
-                  random_state=0).fit(X, y)
+    RNNClassifier(
+        hidden_size=3, early_stopping=True, max_iter=3, tol=0, verbose=1, random_state=0
+    ).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
-    pattern = (r"Iteration (\d), loss = \d+\.\d{8}, validation score = \d\.\d{6}, "
-               r"\d+\.\d\ds(, at most \d+s left)?$")
+    pattern = (
+        r"Iteration (\d), loss = \d+\.\d{8}, validation score = \d\.\d{6}, "
+        r"\d+\.\d\ds(, at most \d+s left)?$"
+    )
     assert all(re.match(pattern, line) for line in lines)
     assert "left" in lines[0] and "left" not in lines[-1]
     # a long epoch prints its progress (every HEARTBEAT seconds)
     monkeypatch.setattr(training, "HEARTBEAT", 0.0)
-    RNNRegressor(hidden_size=3, batch_size=20, max_iter=1, verbose=True,
-                 random_state=0).fit(*sequences())
+    RNNRegressor(hidden_size=3, batch_size=20, max_iter=1, verbose=True, random_state=0).fit(
+        *sequences()
+    )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines[:4]] == [
-        f"  epoch 1: batch {b}/4" for b in range(1, 5)]
+        f"  epoch 1: batch {b}/4" for b in range(1, 5)
+    ]
     assert re.search(r"about \d+s left in this epoch", lines[0])
-    RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=2, verbose=True,
-                 random_state=0).fit(*sequences())
-    assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds",
-                    capsys.readouterr().out)
+    RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=2, verbose=True, random_state=0).fit(
+        *sequences()
+    )
+    assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds", capsys.readouterr().out)
     RNNRegressor(hidden_size=3, max_iter=2, verbose=0, random_state=0).fit(*sequences())
     assert capsys.readouterr().out == ""
 
@@ -357,14 +419,25 @@ def test_duration_format():
 
 # --------------------------------------------------------------- divergence
 
+
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_absurd_learning_rate_stops_with_finite_weights(solver):
     X, y = make_adding_problem(n_samples=100, n_timesteps=30, random_state=0)
-    est = RNNRegressor(cell="rnn", hidden_size=16, activation="relu", solver=solver,
-                       learning_rate_init=1e8, max_grad_norm=None, max_iter=30,
-                       random_state=0)
-    with pytest.warns(ConvergenceWarning, match=r"Training diverged .* Lower "
-                      r"learning_rate_init \(now 100000000.0\) or clip gradients"):
+    est = RNNRegressor(
+        cell="rnn",
+        hidden_size=16,
+        activation="relu",
+        solver=solver,
+        learning_rate_init=1e8,
+        max_grad_norm=None,
+        max_iter=30,
+        random_state=0,
+    )
+    with pytest.warns(
+        ConvergenceWarning,
+        match=r"Training diverged .* Lower "
+        r"learning_rate_init \(now 100000000.0\) or clip gradients",
+    ):
         est.fit(X, y)
     assert est.n_iter_ < 30
     assert np.isfinite(est._params).all() and np.isfinite(est.predict(X)).all()
@@ -391,8 +464,14 @@ def test_divergence_restores_the_best_epoch(monkeypatch):
         return loss, grad
 
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
-    est = RNNRegressor(hidden_size=3, batch_size=40, max_iter=10, early_stopping=False,
-                       learning_rate_init=0.01, random_state=0)
+    est = RNNRegressor(
+        hidden_size=3,
+        batch_size=40,
+        max_iter=10,
+        early_stopping=False,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
     with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
         est.fit(X, y)
     assert est.n_iter_ == 4 and len(snapshots) == 4
@@ -420,6 +499,7 @@ def test_lbfgs_backs_off_non_finite_losses(monkeypatch):
 
 # ---------------------------------------------------------------- interrupt
 
+
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
     X, y = labelled()
@@ -433,8 +513,7 @@ def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
         return real(net, *args, **kw)
 
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", interrupted)
-    params = dict(hidden_size=4, solver=solver, batch_size=40, max_iter=50,
-                  random_state=0)
+    params = dict(hidden_size=4, solver=solver, batch_size=40, max_iter=50, random_state=0)
     clf = RNNClassifier(**params)
     with pytest.warns(UserWarning, match="interrupted by the user"):
         clf.fit(X, y)
@@ -451,10 +530,18 @@ def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
 
 # ---------------------------------------------------------- reproducibility
 
-ARCHS = [dict(cell=c, num_layers=L, bidirectional=b) for c in ("rnn", "lstm", "gru")
-         for L, b in [(1, False), (2, True)]]
-TRAINING = [dict(solver="lbfgs"), dict(solver="sgd"), dict(solver="adam"),
-            dict(solver="adam", early_stopping=True), dict(solver="sgd", dropout=0.3)]
+ARCHS = [
+    dict(cell=c, num_layers=L, bidirectional=b)
+    for c in ("rnn", "lstm", "gru")
+    for L, b in [(1, False), (2, True)]
+]
+TRAINING = [
+    dict(solver="lbfgs"),
+    dict(solver="sgd"),
+    dict(solver="adam"),
+    dict(solver="adam", early_stopping=True),
+    dict(solver="sgd", dropout=0.3),
+]
 
 
 @pytest.mark.parametrize("arch", ARCHS, ids=lambda a: "-".join(map(str, a.values())))
@@ -476,6 +563,7 @@ def test_same_seed_is_bitwise_identical(arch, training):
 
 
 # ------------------------------------------------------------------ float32
+
 
 def _arrays(obj):
     if isinstance(obj, np.ndarray):
@@ -505,10 +593,12 @@ def test_float32_end_to_end(cell, monkeypatch):
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", spy_grad)
     seqs, y = ragged()
     X32 = [s.astype(np.float32) for s in seqs]
-    for est in (RNNRegressor(cell=cell, num_layers=2, bidirectional=True, hidden_size=4,
-                             max_iter=2, random_state=0),
-                RNNClassifier(cell=cell, return_sequences=True, hidden_size=4, max_iter=2,
-                              random_state=0)):
+    for est in (
+        RNNRegressor(
+            cell=cell, num_layers=2, bidirectional=True, hidden_size=4, max_iter=2, random_state=0
+        ),
+        RNNClassifier(cell=cell, return_sequences=True, hidden_size=4, max_iter=2, random_state=0),
+    ):
         target = y if isinstance(est, RNNRegressor) else [s[:, 0] > 0 for s in seqs]
         est.fit(X32, target)
         assert est._params.dtype == np.float32
@@ -516,16 +606,19 @@ def test_float32_end_to_end(cell, monkeypatch):
         assert out.dtype == np.float32
     assert len(seen) > 20 and set(seen) == {np.dtype(np.float32)}
     # float64 stays the default for float64 input
-    assert RNNRegressor(cell=cell, hidden_size=3, max_iter=1).fit(seqs, y)._params.dtype \
-        == np.float64
+    assert (
+        RNNRegressor(cell=cell, hidden_size=3, max_iter=1).fit(seqs, y)._params.dtype == np.float64
+    )
 
 
 # ----------------------------------------------------------- truncated BPTT
 
+
 def test_bptt_steps_at_least_the_length_is_full_bptt():
     seqs, y = ragged()
-    params = dict(cell="lstm", num_layers=2, hidden_size=4, max_iter=3, pooling="last",
-                  random_state=0)
+    params = dict(
+        cell="lstm", num_layers=2, hidden_size=4, max_iter=3, pooling="last", random_state=0
+    )
     full = RNNRegressor(**params).fit(seqs, y)
     same = RNNRegressor(bptt_steps=8, **params).fit(seqs, y)
     np.testing.assert_array_equal(full._params, same._params)
@@ -541,9 +634,16 @@ def test_truncated_bptt_learns_long_sequences(solver):
     phase = rng.uniform(0, 2 * np.pi, size=(40, 1))
     wave = np.sin(0.3 * t + phase) + 0.05 * rng.normal(size=(40, 401))
     X, Y = wave[:, :-1, None], wave[:, 1:]
-    est = RNNRegressor(cell="gru", hidden_size=8, return_sequences=True, bptt_steps=25,
-                       solver=solver, learning_rate_init=0.02, max_iter=40,
-                       random_state=0).fit(X, Y)
+    est = RNNRegressor(
+        cell="gru",
+        hidden_size=8,
+        return_sequences=True,
+        bptt_steps=25,
+        solver=solver,
+        learning_rate_init=0.02,
+        max_iter=40,
+        random_state=0,
+    ).fit(X, Y)
     assert est.score(X, Y) > 0.9
     if solver == "adam":
         assert est.loss_curve_[-1] < 0.2 * est.loss_curve_[0]
@@ -554,8 +654,11 @@ def test_bptt_steps_needs_one_direction():
     est = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(X, y)
     before = est.predict(X)
     est.set_params(bidirectional=True, bptt_steps=3, warm_start=True)
-    with pytest.raises(ValueError, match=r"bptt_steps=3 \(truncated BPTT\) needs "
-                       "bidirectional=False"):
+    with pytest.raises(
+        ValueError,
+        match=r"bptt_steps=3 \(truncated BPTT\) needs "
+        "bidirectional=False",
+    ):
         est.fit(X, y)
     np.testing.assert_array_equal(est.predict(X), before)
 
@@ -563,11 +666,18 @@ def test_bptt_steps_needs_one_direction():
 def test_early_stopping_scores_with_the_class_weights(monkeypatch):
     rec = Recorder(monkeypatch)
     X, y = labelled(n=120)
-    clf = RNNClassifier(hidden_size=3, early_stopping=True, validation_fraction=0.25,
-                        class_weight={"up": 4.0}, standardize="global", max_iter=2,
-                        random_state=0).fit(X, y)
+    clf = RNNClassifier(
+        hidden_size=3,
+        early_stopping=True,
+        validation_fraction=0.25,
+        class_weight={"up": 4.0},
+        standardize="global",
+        max_iter=2,
+        random_state=0,
+    ).fit(X, y)
     part = rec.parts[-1]
     labels = clf.classes_[part.Y[:, 0].astype(int)]
     w = np.where(labels == "up", 4.0, 1.0)
     assert clf.best_validation_score_ == pytest.approx(
-        np.average(clf.predict(part.X[part.rows]) == labels, weights=w))
+        np.average(clf.predict(part.X[part.rows]) == labels, weights=w)
+    )

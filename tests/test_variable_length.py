@@ -28,15 +28,20 @@ def ragged(n=40, F=2, low=2, high=9, seed=0):
     return seqs, y
 
 
-ARCHS = [(cell, L, b) for cell in ("rnn", "lstm", "gru") for L, b in
-         [(1, False), (2, True)]]
+ARCHS = [(cell, L, b) for cell in ("rnn", "lstm", "gru") for L, b in [(1, False), (2, True)]]
 
 
 @pytest.mark.parametrize("cell,num_layers,bidirectional", ARCHS)
 def test_prediction_same_alone_padded_or_in_a_list(cell, num_layers, bidirectional):
     seqs, y = ragged()
-    est = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
-                       hidden_size=5, max_iter=3, random_state=0).fit(seqs, y)
+    est = RNNRegressor(
+        cell=cell,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        hidden_size=5,
+        max_iter=3,
+        random_state=0,
+    ).fit(seqs, y)
     from_list = est.predict(seqs)
     padded, lengths = to_padded_array(seqs)
     from_padded = est.predict(padded)
@@ -52,9 +57,15 @@ def test_prediction_same_alone_padded_or_in_a_list(cell, num_layers, bidirection
 def test_sequence_outputs_with_padding(cell, num_layers, bidirectional):
     seqs, _ = ragged(n=30)
     ys = [np.cumsum(s[:, 0]) / 3 for s in seqs]  # one target per valid step
-    est = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
-                       return_sequences=True, hidden_size=5, max_iter=3,
-                       random_state=0).fit(seqs, ys)
+    est = RNNRegressor(
+        cell=cell,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        return_sequences=True,
+        hidden_size=5,
+        max_iter=3,
+        random_state=0,
+    ).fit(seqs, ys)
     Y_padded, lengths = to_padded_array(ys)
     P = est.predict(seqs)
     assert P.shape == Y_padded.shape[:2]
@@ -63,9 +74,15 @@ def test_sequence_outputs_with_padding(cell, num_layers, bidirectional):
     for s, p, L in zip(seqs, P, lengths):
         np.testing.assert_allclose(p[:L], est.predict(s[None])[0], rtol=1e-10, atol=1e-14)
     # the same fit from NaN-padded arrays for X and y
-    est2 = RNNRegressor(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
-                        return_sequences=True, hidden_size=5, max_iter=3,
-                        random_state=0).fit(to_padded_array(seqs)[0], Y_padded[:, :, 0])
+    est2 = RNNRegressor(
+        cell=cell,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        return_sequences=True,
+        hidden_size=5,
+        max_iter=3,
+        random_state=0,
+    ).fit(to_padded_array(seqs)[0], Y_padded[:, :, 0])
     np.testing.assert_allclose(est2._params, est._params, rtol=1e-12, atol=1e-15)
 
 
@@ -75,8 +92,9 @@ def test_gradient_with_padding_matches_finite_differences(
     cell, num_layers, bidirectional, return_sequences
 ):
     rng = np.random.RandomState(zlib.crc32(repr((cell, num_layers, bidirectional)).encode()))
-    net = RNNNetwork(cell, 2, 3, 2, "identity", "tanh", num_layers, bidirectional,
-                     return_sequences)
+    net = RNNNetwork(
+        cell, 2, 3, 2, "identity", "tanh", num_layers, bidirectional, return_sequences
+    )
     params = 2 * net.init_params(rng, np.float64)
     lengths = np.array([4, 1, 6, 3])
     X = rng.normal(size=(6, 4, 2))
@@ -109,13 +127,16 @@ def test_grid_search_and_cross_val_score_on_a_list_of_sequences():
     labels = np.where(y > 0, "up", "down")
     search = GridSearchCV(
         RNNClassifier(solver="lbfgs", max_iter=60, random_state=0),
-        {"hidden_size": [2, 6]}, cv=3,
+        {"hidden_size": [2, 6]},
+        cv=3,
     ).fit(seqs, labels)
     assert search.best_params_["hidden_size"] in (2, 6)
     assert search.predict(seqs).shape == (60,)
     scores = cross_val_score(
         RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=60, random_state=0),
-        seqs, y, cv=KFold(3),
+        seqs,
+        y,
+        cv=KFold(3),
     )
     assert scores.shape == (3,) and np.isfinite(scores).all()
     assert scores.mean() > 0.5
@@ -139,16 +160,21 @@ def test_bad_per_step_targets():
     labels = [np.array(["a", "b"] * 5)[: len(s)] for s in seqs]
     clf = RNNClassifier(return_sequences=True, max_iter=1)
     short = labels[:3] + [labels[3][:-1]] + labels[4:]
-    with pytest.raises(ValueError, match=r"y for sequence 3 has shape \(\d+,\), but "
-                       r"sequence 3 of X has \d+ time steps"):
+    with pytest.raises(
+        ValueError,
+        match=r"y for sequence 3 has shape \(\d+,\), but "
+        r"sequence 3 of X has \d+ time steps",
+    ):
         clf.fit(seqs, short)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(seqs, labels[:4])
     X, lengths = to_padded_array(seqs)
     Y = np.zeros(X.shape[:2])
     Y[4, lengths[4] - 1] = np.nan  # NaN at a valid step, not padding
-    with pytest.raises(ValueError, match=f"y contains nan at sequence 4, time step "
-                       f"{lengths[4] - 1}, which is a valid step"):
+    with pytest.raises(
+        ValueError,
+        match=f"y contains nan at sequence 4, time step {lengths[4] - 1}, which is a valid step",
+    ):
         clf.fit(X, Y)
     Y = np.full(X.shape[:2], "a", dtype=object)
     Y[1, 0] = None
@@ -162,9 +188,16 @@ def test_sequence_tagging_with_padding(cell, num_layers, bidirectional):
     """Per-step labels of ragged sequences: lists or padded arrays, same fit."""
     seqs, _ = ragged(n=50)
     ys = [np.where(np.cumsum(s[:, 0]) > 0, "up", "down") for s in seqs]
-    params = dict(cell=cell, num_layers=num_layers, bidirectional=bidirectional,
-                  return_sequences=True, hidden_size=6, solver="lbfgs",
-                  max_iter=30, random_state=0)
+    params = dict(
+        cell=cell,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        return_sequences=True,
+        hidden_size=6,
+        solver="lbfgs",
+        max_iter=30,
+        random_state=0,
+    )
     clf = RNNClassifier(**params).fit(seqs, ys)
     X, lengths = to_padded_array(seqs)
     Y = np.full(X.shape[:2], None, dtype=object)  # padding: anything, never read
@@ -183,8 +216,7 @@ def test_sequence_tagging_with_padding(cell, num_layers, bidirectional):
     assert all(v is None for v in pred[~valid])
     np.testing.assert_array_equal(pred[valid], clf.classes_[proba[valid].argmax(axis=1)])
     for s, p, L in zip(seqs, proba, lengths):  # alone = in a padded batch
-        np.testing.assert_allclose(p[:L], clf.predict_proba(s[None])[0],
-                                   rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(p[:L], clf.predict_proba(s[None])[0], rtol=1e-10, atol=1e-14)
     truth = np.concatenate(ys)
     accuracy = (pred[valid] == truth).mean()
     assert clf.score(seqs, ys) == pytest.approx(accuracy)
@@ -193,14 +225,16 @@ def test_sequence_tagging_with_padding(cell, num_layers, bidirectional):
     w = np.arange(1, 51)
     steps = np.repeat(w, lengths)
     assert clf.score(seqs, ys, sample_weight=w) == pytest.approx(
-        np.average(pred[valid] == truth, weights=steps))
+        np.average(pred[valid] == truth, weights=steps)
+    )
 
 
 def test_sequence_tagging_numeric_labels_pad_with_nan():
     seqs, _ = ragged(n=30)
     ys = [(np.cumsum(s[:, 0]) > 0).astype(int) for s in seqs]
-    clf = RNNClassifier(return_sequences=True, hidden_size=4, max_iter=3,
-                        random_state=0).fit(seqs, ys)
+    clf = RNNClassifier(return_sequences=True, hidden_size=4, max_iter=3, random_state=0).fit(
+        seqs, ys
+    )
     pred = clf.predict(seqs)
     lengths = np.array([len(s) for s in seqs])
     valid = np.arange(pred.shape[1])[None, :] < lengths[:, None]
@@ -213,14 +247,18 @@ def test_grid_search_on_ragged_sequence_tagging():
     ys = [np.where(np.cumsum(s[:, 0]) > 0, "up", "down") for s in seqs]
     search = GridSearchCV(
         RNNClassifier(return_sequences=True, solver="lbfgs", max_iter=40, random_state=0),
-        {"hidden_size": [2, 6]}, cv=3,
+        {"hidden_size": [2, 6]},
+        cv=3,
     ).fit(seqs, ys)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_score_ > 0.8
     reg_scores = cross_val_score(
-        RNNRegressor(return_sequences=True, hidden_size=4, solver="lbfgs", max_iter=40,
-                     random_state=0),
-        seqs, [np.cumsum(s[:, 0]) for s in seqs], cv=KFold(3),
+        RNNRegressor(
+            return_sequences=True, hidden_size=4, solver="lbfgs", max_iter=40, random_state=0
+        ),
+        seqs,
+        [np.cumsum(s[:, 0]) for s in seqs],
+        cv=KFold(3),
     )
     assert np.isfinite(reg_scores).all() and reg_scores.mean() > 0.5
 
@@ -234,7 +272,6 @@ def test_failed_fit_on_ragged_data_leaves_the_model_unchanged():
     with pytest.raises(ValueError, match="sequence 3 has 5 features"):
         est.fit(bad, y)
     np.testing.assert_array_equal(est.predict(seqs), before)
-
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -271,8 +308,9 @@ def test_padding_matches_pytorch_pack_padded_sequence(cell, bidirectional):
     grads = {k: p.grad.numpy() for k, p in rnn.named_parameters()}
     grads.update({"head." + k: p.grad.numpy() for k, p in head.named_parameters()})
     for name, g in grads.items():
-        np.testing.assert_allclose(ours[name], g, rtol=0, atol=1e-9 * np.abs(g).max(),
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            ours[name], g, rtol=0, atol=1e-9 * np.abs(g).max(), err_msg=name
+        )
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])
@@ -283,8 +321,14 @@ def test_predict_in_time_windows_equals_one_pass(cell, return_sequences, monkeyp
 
     seqs, y = ragged(n=30)
     target = [np.cumsum(s[:, 0]) for s in seqs] if return_sequences else y
-    est = RNNRegressor(cell=cell, num_layers=2, hidden_size=4, max_iter=2,
-                       return_sequences=return_sequences, random_state=0).fit(seqs, target)
+    est = RNNRegressor(
+        cell=cell,
+        num_layers=2,
+        hidden_size=4,
+        max_iter=2,
+        return_sequences=return_sequences,
+        random_state=0,
+    ).fit(seqs, target)
     whole = est.predict(seqs)
     calls = []
     real = est._net.predict
