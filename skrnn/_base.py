@@ -5,7 +5,6 @@ Cells and gate layouts live in ``_cells``/``_network``; this module sees only
 """
 
 import math
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -34,6 +33,7 @@ from ._training import (
     weighted_moments,
 )
 from ._validation import check_training_weights, check_X, unchanged_on_error, valid_steps
+from ._warnings import warn  # noqa: I001
 
 #: predict runs chunks of sequences whose largest per-layer array, (T, chunk,
 #: n_gates * hidden_size * directions), holds about this many numbers (32 MB
@@ -506,7 +506,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                     f"not a boolean. Got {value!r} instead."
                 )
         if self.dropout and self.num_layers == 1:
-            warnings.warn(
+            warn(
                 f"dropout={self.dropout} has no effect with num_layers=1: as in "
                 "PyTorch, dropout applies to the outputs of every recurrent layer "
                 "but the last. Use num_layers >= 2, or dropout=0.",

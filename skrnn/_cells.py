@@ -14,13 +14,83 @@ the gradient with respect to ``XW`` for all steps at once, from which the caller
 forms ``dW_ih`` and ``db_ih`` (one GEMM against the input with a column of
 ones) and the input gradient; the cell forms ``dW_hh`` the same way, after
 its loop, and ``db_hh`` only where it differs from ``db_ih`` (the GRU's).
+Every cell provides the same members; ``Cell`` documents them once.
 
 Shapes: ``T`` time steps, ``N`` sequences, ``H`` hidden units. All arrays are
 time-major and C-contiguous; weights follow PyTorch's layout
 (``W_ih`` is ``(n_gates * H, F)``, ``W_hh`` is ``(n_gates * H, H)``).
+
+Scale factors folded into the weights
+-------------------------------------
+The gate activations are computed in the cheapest exact form for the dtype
+(``SCALE``): in float64, sigmoid(a) = 1 / (1 + exp(-a)) and
+tanh(a) = 1 - 2 / (exp(2a) + 1); in float32, np.tanh, which NumPy vectorises,
+and sigmoid(a) = 0.5 tanh(a / 2) + 0.5. Each form starts by multiplying the
+pre-activation a by a constant c (-1, 2 or 1/2). Since a is affine in the
+weights, c a = (c W_ih) x + (c W_hh) h + c b: the cell multiplies the rows of
+its weight matrices and biases by c once per batch (``input_layout``, and
+``W_hh`` before the loop), and the loop then receives c a directly, saving
+one pass over the gate block at every step. This is exact up to rounding:
+the same numbers are multiplied by the same constant, only earlier, and -1,
+2 and 1/2 are powers of two (or a sign), so the products are exact in
+floating point. (Adding ``b_hh`` into ``b_in`` once, where it enters the
+pre-activation as ``b_ih`` does, changes only the order of the additions.)
+``ElmanCell._k`` is the tanh factor of the Elman cell (1 for
+relu); ``LSTMCell._scale`` and ``GRUCell._scale`` give one factor per gate
+row. Backward works on the activations, which are unscaled, and returns
+gradients with respect to the unscaled pre-activations.
 """
 
+from typing import NamedTuple, Protocol
+
 import numpy as np
+
+
+class Cell(Protocol):
+    """What every cell provides (``ElmanCell``, ``LSTMCell``, ``GRUCell``).
+
+    Attributes
+    ----------
+    n_gates : int
+        G, the number of gate blocks of H rows in ``W_ih``, ``W_hh`` and the
+        biases, in PyTorch's order (Elman 1; LSTM 4: i, f, g, o; GRU 3: r, z, n).
+    forget_gate : int or None
+        The LSTM's forget-gate block in PyTorch's order, whose bias Keras's
+        initialisation sets to 1; None for cells without one.
+    """
+
+    n_gates: int
+    forget_gate: "int | None"
+
+    def input_layout(self, W_ih, b_ih, b_hh):
+        """``(W_in, b_in)``: the input projection the loop wants,
+        ``XW = x @ W_in.T + b_in`` (gate rows in ``gate_order``, scaled, with
+        the biases that can be folded in)."""
+
+    def gate_order(self, H):
+        """Row permutation of PyTorch's gate blocks into the cell's internal
+        order, in which ``input_layout`` and ``backward``'s ``dXW`` are; None
+        when they are the same."""
+
+    def forward(self, XW, W_hh, b_hh, state0=None, train=True):
+        """``(hs, cache)``: the hidden states (T, N, H) for all steps, from
+        ``XW`` (overwritten) and the initial state ``state0`` (None: zeros);
+        ``cache`` is what ``backward`` and ``final_state`` need."""
+
+    def backward(self, cache, W_hh, dh_last, dhs=None):
+        """``(dXW, dW_hh, db_hh)``: BPTT from the gradients with respect to the
+        last state ``dh_last`` (N, H) and/or every state ``dhs`` (T, N, H);
+        ``db_hh`` is None where it equals ``db_ih``."""
+
+    def final_state(self, cache):
+        """The state after the last step (what ``state0`` takes)."""
+
+
+class ElmanCache(NamedTuple):
+    """What ``ElmanCell.backward`` reads."""
+
+    hs: np.ndarray  # (T, N, H) hidden states h_t
+    h0: "np.ndarray | None"  # (N, H) initial state h_{-1}, None for zeros
 
 
 class ElmanCell:
@@ -53,11 +123,13 @@ class ElmanCell:
         return 1.0 if self.activation == "relu" else SCALE[np.dtype(dtype)][1]
 
     def input_layout(self, W_ih, b_ih, b_hh):
-        """``x @ W_in.T + b_in`` = k (x @ W_ih.T + b_ih + b_hh) (see LSTMCell)."""
-        if b_ih is None:
-            return None, None, None
+        """``x @ W_in.T + b_in`` = k (x @ W_ih.T + b_ih + b_hh), k = ``_k``."""
         k = self._k(W_ih.dtype)
-        return W_ih * k, (b_ih + b_hh) * k, None
+        return W_ih * k, (b_ih + b_hh) * k
+
+    def gate_order(self, H):
+        """None: one gate block, PyTorch's."""
+        return None
 
     def __init__(self, activation="tanh"):
         if activation not in ("tanh", "relu"):
@@ -85,7 +157,7 @@ class ElmanCell:
         -------
         hs : ndarray of shape (T, N, H)
             Hidden state at every step.
-        cache : object
+        cache : ElmanCache
             What ``backward`` needs.
         """
         hs = XW  # from input_layout: k * pre-activation, both biases in
@@ -101,19 +173,20 @@ class ElmanCell:
                 np.matmul(hs[t - 1], W_hhT, out=step)
                 hs[t] += step
                 act(hs[t])
-        return hs, (hs, state0)
+        return hs, ElmanCache(hs, state0)
 
     @staticmethod
     def final_state(cache):
         """The state after the last step, to start the next window from."""
-        return cache[0][-1].copy()
+        return cache.hs[-1].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
         """Backpropagate through time.
 
         Parameters
         ----------
-        cache : object returned by ``forward``
+        cache : ElmanCache
+            Returned by ``forward``.
         W_hh : ndarray of shape (H, H)
         dh_last : ndarray of shape (N, H) or None
             Gradient of the loss with respect to the last hidden state.
@@ -129,7 +202,7 @@ class ElmanCell:
             None when b_hh enters like b_ih (here, and in the LSTM): its
             gradient is then db_ih, which the caller forms from dXW anyway.
         """
-        hs, h0 = cache
+        hs, h0 = cache.hs, cache.h0
         T, N, H = hs.shape
         if self.activation == "tanh":
             deriv = 1.0 - hs * hs  # f'(a_t) for all steps, vectorised
@@ -273,31 +346,31 @@ class LSTMCell:
     def input_layout(self, W_ih, b_ih, b_hh):
         """The projection the loop wants, made by the caller's one GEMM.
 
-        Returns ``(W_in, b_in, order)``: ``x @ W_in.T + b_in`` is the gate
-        pre-activations in the order i, f, o, g (rows ``order`` of PyTorch's),
-        with both biases and times ``_scale``; ``backward``'s dXW comes in
-        that order (unscaled). With ``b_ih=None`` only ``order`` is computed.
+        Returns ``(W_in, b_in)``: ``x @ W_in.T + b_in`` is the gate
+        pre-activations in the internal order i, f, o, g (``gate_order``),
+        with both biases and times ``_scale``.
         """
         H = W_ih.shape[0] // 4
         perm = self._perm(H)
-        if b_ih is None:
-            return None, None, perm
         scale = self._scale(H, W_ih.dtype)
-        return W_ih[perm] * scale[:, None], (b_ih + b_hh)[perm] * scale, perm
+        return W_ih[perm] * scale[:, None], (b_ih + b_hh)[perm] * scale
+
+    def gate_order(self, H):
+        """Rows of PyTorch's i, f, g, o blocks in the internal order i, f, o, g:
+        that of ``input_layout`` and of ``backward``'s dXW."""
+        return self._perm(H)
 
     def forward(self, XW, W_hh, b_hh, state0=None, train=True):
         """XW from ``input_layout`` (order i, f, o, g, scaled, both biases in);
         ``state0`` is (h_{-1}, c_{-1}) or None (zeros). With ``train=False``
         (predict) the cell states are not kept for backward: two rolling
-        buffers instead of (T, N, H) arrays."""
+        buffers instead of (T, N, H) arrays. Returns ``(hs, LSTMCache)``."""
         T, N, H4 = XW.shape
         H = H4 // 4
-        perm = self._perm(H)
-        scale = self._scale(H, XW.dtype)
-        A = XW  # pre-activations, then activations, in place: (T, N, 4H)
-        W_hhT = W_hh[perm].T * scale  # a new C-contiguous array
-        C = np.empty((T if train else 2, N, H), dtype=XW.dtype)  # cell states
-        TC = np.empty((T if train else 1, N, H), dtype=XW.dtype)  # tanh(c_t)
+        gates = XW  # pre-activations, then activations, in place: (T, N, 4H)
+        W_hhT = W_hh[self._perm(H)].T * self._scale(H, XW.dtype)  # C-contiguous
+        cells = np.empty((T if train else 2, N, H), dtype=XW.dtype)  # c_t
+        tanh_cells = np.empty((T if train else 1, N, H), dtype=XW.dtype)  # tanh(c_t)
         hs = np.empty((T, N, H), dtype=XW.dtype)
         step = np.empty((N, H4), dtype=XW.dtype)
         ig = np.empty((N, H), dtype=XW.dtype)
@@ -305,62 +378,90 @@ class LSTMCell:
         with np.errstate(over="ignore"):
             h0, c0 = (None, None) if state0 is None else state0
             for t in range(T):
-                a = A[t]
-                c_t = C[t] if train else C[t & 1]
-                tc_t = TC[t] if train else TC[0]
+                a = gates[t]
+                i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+                c_t = cells[t] if train else cells[t & 1]
+                tc_t = tanh_cells[t] if train else tanh_cells[0]
                 h_prev, c_prev = (
-                    (hs[t - 1], C[t - 1] if train else C[(t - 1) & 1]) if t else (h0, c0)
+                    (hs[t - 1], cells[(t - 1) if train else (t - 1) & 1]) if t else (h0, c0)
                 )
-                if h_prev is not None:
+                if h_prev is not None:  # [i, f, o, g] += h_{t-1} @ W_hh.T
                     np.matmul(h_prev, W_hhT, out=step)
                     a += step
-                act(a)  # then the gates' affine maps, over the whole block:
-                a *= mul  # two calls instead of four (two on strided slices)
+                # i, f, o = sigmoid(.), g = tanh(.): one activation over the
+                # whole block, then the gates' affine maps in two calls
+                act(a)
+                a *= mul
                 a += add
-                i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-                if c_prev is not None:
+                if c_prev is not None:  # c_t = f * c_{t-1} + i * g
                     np.multiply(f, c_prev, out=c_t)
                     np.multiply(i, g, out=ig)
                     c_t += ig
                 else:  # c_{-1} = 0
                     np.multiply(i, g, out=c_t)
-                _tanh(c_t, tc_t)
+                _tanh(c_t, tc_t)  # h_t = o * tanh(c_t)
                 np.multiply(o, tc_t, out=hs[t])
-        return hs, (A, C, TC, hs, state0)
+        return hs, LSTMCache(gates, cells, tanh_cells, hs, state0)
 
     @staticmethod
     def final_state(cache):
         """(h, c) after the last step, to start the next window from."""
-        hs, C = cache[3], cache[1]
-        return hs[-1].copy(), (C[-1] if len(C) == len(hs) else C[(len(hs) - 1) & 1]).copy()
+        hs, cells = cache.hs, cache.cells
+        last = -1 if len(cells) == len(hs) else (len(hs) - 1) & 1
+        return hs[-1].copy(), cells[last].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
-        A, C, TC, hs, state0 = cache
+        """Backpropagate through time (the class docstring's equations).
+
+        Parameters
+        ----------
+        cache : LSTMCache
+            Returned by ``forward`` with ``train=True``.
+        W_hh : ndarray of shape (4H, H)
+            PyTorch's layout (i, f, g, o).
+        dh_last : ndarray of shape (N, H) or None
+            Gradient of the loss with respect to the last hidden state.
+        dhs : ndarray of shape (T, N, H) or None
+            Gradient with respect to the hidden state at every step.
+
+        Returns
+        -------
+        dXW : ndarray of shape (T, N, 4H)
+            Gradient with respect to the gate pre-activations, in the
+            internal order i, f, o, g (``gate_order``), unscaled.
+        dW_hh : ndarray of shape (4H, H)
+            In PyTorch's order.
+        db_hh : None
+            b_hh enters as b_ih does: its gradient is db_ih.
+        """
+        gates, cells, tanh_cells, hs, state0 = cache
         T, N, H = hs.shape
         perm = self._perm(H)
         W_hh_p = np.ascontiguousarray(W_hh[perm])
-        i, f, o, g = (A[:, :, k * H : (k + 1) * H] for k in range(4))
-        # factors for all steps: da_{i,f,o,g} = [dc, dc, dh, dc] * R, computed
-        # in place (these passes over (T, N, 4H) are memory-bound)
-        R = np.subtract(1, A)
-        R *= A  # i(1-i), f(1-f), o(1-o), (g(1-g): replaced below)
-        Ri, Rf, Ro, Rg = (R[:, :, k * H : (k + 1) * H] for k in range(4))
-        Ri *= g
-        Rf[1:] *= C[:-1]
+        i, f, o, g = (gates[:, :, k * H : (k + 1) * H] for k in range(4))
+        # local derivatives for all steps, in place (memory-bound passes over
+        # (T, N, 4H)): da_{i,f,o,g} = [dc, dc, dh, dc] * gate_factor, with
+        # gate_factor = [g i(1-i), c_{t-1} f(1-f), tanh(c_t) o(1-o), i (1-g^2)]
+        gate_factor = np.subtract(1, gates)
+        gate_factor *= gates  # i(1-i), f(1-f), o(1-o), (g(1-g): replaced below)
+        fi, ff, fo, fg = (gate_factor[:, :, k * H : (k + 1) * H] for k in range(4))
+        fi *= g
+        ff[1:] *= cells[:-1]
         if state0 is None:
-            Rf[0] = 0  # c_{-1} = 0
+            ff[0] = 0  # c_{-1} = 0
         else:
-            Rf[0] *= state0[1]
-        Ro *= TC
-        np.multiply(g, g, out=Rg)
-        np.subtract(1, Rg, out=Rg)
-        Rg *= i
-        Q = np.multiply(TC, TC)  # dc += dh * Q, Q = o (1 - tanh(c)^2)
-        np.subtract(1, Q, out=Q)
-        Q *= o
-        F = np.ascontiguousarray(f)
-        da = np.empty_like(A)
-        dh = np.zeros((N, H), dtype=A.dtype)
+            ff[0] *= state0[1]
+        fo *= tanh_cells
+        np.multiply(g, g, out=fg)
+        np.subtract(1, fg, out=fg)
+        fg *= i
+        # dc = dc' + dh * dc_dh, dc_dh = o (1 - tanh(c_t)^2)
+        dc_dh = np.multiply(tanh_cells, tanh_cells)
+        np.subtract(1, dc_dh, out=dc_dh)
+        dc_dh *= o
+        forget = np.ascontiguousarray(f)  # dc' = dc * f
+        da = np.empty_like(gates)
+        dh = np.zeros((N, H), dtype=gates.dtype)
         if dh_last is not None:
             dh += dh_last
         dc = np.empty_like(dh)
@@ -368,19 +469,29 @@ class LSTMCell:
         for t in range(T - 1, -1, -1):
             if dhs is not None:
                 dh += dhs[t]
-            np.multiply(dh, Q[t], out=dc)
+            np.multiply(dh, dc_dh[t], out=dc)
             dc += dc_next
             d4 = da[t].reshape(N, 4, H)
-            np.multiply(R[t].reshape(N, 4, H), dc[:, None, :], out=d4)
-            np.multiply(dh, R[t, :, 2 * H : 3 * H], out=d4[:, 2])
-            np.multiply(dc, F[t], out=dc_next)
+            np.multiply(gate_factor[t].reshape(N, 4, H), dc[:, None, :], out=d4)
+            np.multiply(dh, gate_factor[t, :, 2 * H : 3 * H], out=d4[:, 2])  # da_o
+            np.multiply(dc, forget[t], out=dc_next)
             if t:
                 np.matmul(da[t], W_hh_p, out=dh)
-        # da stays in the internal order (input_layout); W_hh's are PyTorch's
+        # da stays in the internal order (gate_order); W_hh's are PyTorch's
         dW_hh = da[1:].reshape(-1, 4 * H).T @ hs[:-1].reshape(-1, H)
         if state0 is not None:
             dW_hh += da[0].T @ state0[0]
         return da, dW_hh[perm], None  # db_hh = db_ih (see ElmanCell.backward)
+
+
+class LSTMCache(NamedTuple):
+    """What ``LSTMCell.backward`` reads (all time-major)."""
+
+    gates: np.ndarray  # (T, N, 4H) activations i, f, o, g (internal order)
+    cells: np.ndarray  # (T, N, H) cell states c_t; in predict 2 rolling buffers
+    tanh_cells: np.ndarray  # (T, N, H) tanh(c_t); in predict 1 buffer
+    hs: np.ndarray  # (T, N, H) hidden states h_t
+    state0: "tuple | None"  # (h_{-1}, c_{-1}), or None for zeros
 
 
 class GRUCell:
@@ -412,31 +523,34 @@ class GRUCell:
 
     def input_layout(self, W_ih, b_ih, b_hh):
         """``x @ W_in.T + b_in``: XW times ``_scale``, with b_hh's r and z parts
-        in (b_hn stays inside r * (W_hn h + b_hn)); see LSTMCell."""
-        if b_ih is None:
-            return None, None, None
+        in (b_hn stays inside r * (W_hn h + b_hn))."""
         H = W_ih.shape[0] // 3
         scale = self._scale(H, W_ih.dtype)
         b = b_ih.copy()
         b[: 2 * H] += b_hh[: 2 * H]
-        return W_ih * scale[:, None], b * scale, None
+        return W_ih * scale[:, None], b * scale
+
+    def gate_order(self, H):
+        """None: PyTorch's order r, z, n is the internal one."""
+        return None
 
     def __init__(self, activation=None):
         self.activation = activation  # unused: the GRU's nonlinearities are fixed
 
     def forward(self, XW, W_hh, b_hh, state0=None, train=True):
         """``state0``: h_{-1} (N, H) or None (zeros); ``train=False``: keep
-        no per-step recurrent projections for backward (predict)."""
+        no per-step recurrent projections for backward (predict). Returns
+        ``(hs, GRUCache)``."""
         T, N, H3 = XW.shape
         H = H3 // 3
-        A = XW  # from input_layout; overwritten: r, z, n activations
+        gates = XW  # from input_layout; overwritten: r, z, n activations
         # the activations' factors (SCALE) are folded into the pre-activations:
         # r, z by s_sig; n = tanh(XW_n + r * hh_n) by s_tanh, on XW_n and hh_n
-        s_tanh = SCALE[A.dtype][1]
-        scale = self._scale(H, A.dtype)
+        s_tanh = SCALE[gates.dtype][1]
+        scale = self._scale(H, gates.dtype)
         b_n = b_hh[2 * H :] * s_tanh
-        # (h_{t-1} @ W_hh.T + b_hh) * scale, kept for backward when training
-        HH = np.empty_like(A) if train else np.empty((1,) + A.shape[1:], A.dtype)
+        # hh_t = (h_{t-1} @ W_hh.T + b_hh) * scale, kept for backward when training
+        HH = np.empty_like(gates) if train else np.empty((1,) + gates.shape[1:], gates.dtype)
         HH[0, :, 2 * H :] = b_n  # h_{-1} = 0 (overwritten if state0 is given)
         HH[0, :, : 2 * H] = 0
         W_hhT = W_hh.T * scale
@@ -444,78 +558,110 @@ class GRUCell:
         tmp = np.empty((N, H), dtype=XW.dtype)
         with np.errstate(over="ignore"):
             for t in range(T):
-                a, hh = A[t], HH[t if train else 0]
-                rz, n = a[:, : 2 * H], a[:, 2 * H :]
+                a, hh = gates[t], HH[t if train else 0]
+                rz, r, z, n = a[:, : 2 * H], a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
                 h_prev = hs[t - 1] if t else state0
                 if h_prev is not None:
                     np.matmul(h_prev, W_hhT, out=hh)
                     hh[:, 2 * H :] += b_n
                     rz += hh[:, : 2 * H]
-                _sigmoid_scaled(rz)
-                np.multiply(a[:, :H], hh[:, 2 * H :], out=tmp)
+                _sigmoid_scaled(rz)  # r, z = sigmoid(XW_rz + hh_rz)
+                np.multiply(r, hh[:, 2 * H :], out=tmp)
                 n += tmp
-                _tanh_scaled(n)
-                # h_t = n + z * (h_{t-1} - n)
+                _tanh_scaled(n)  # n = tanh(XW_n + r * hh_n)
+                # h_t = (1 - z) * n + z * h_{t-1} = n + z * (h_{t-1} - n)
                 if h_prev is not None:
                     np.subtract(h_prev, n, out=tmp)
                 else:
                     np.negative(n, out=tmp)
-                tmp *= a[:, H : 2 * H]
+                tmp *= z
                 np.add(n, tmp, out=hs[t])
-        return hs, (A, HH, hs, s_tanh, state0)
+        return hs, GRUCache(gates, HH, hs, s_tanh, state0)
 
     @staticmethod
     def final_state(cache):
         """The state after the last step, to start the next window from."""
-        return cache[2][-1].copy()
+        return cache.hs[-1].copy()
 
     def backward(self, cache, W_hh, dh_last, dhs=None):
-        A, HH, hs, s_tanh, h0 = cache
+        """Backpropagate through time (the class docstring's equations).
+
+        Parameters
+        ----------
+        cache : GRUCache
+            Returned by ``forward`` with ``train=True``.
+        W_hh : ndarray of shape (3H, H)
+        dh_last : ndarray of shape (N, H) or None
+            Gradient of the loss with respect to the last hidden state.
+        dhs : ndarray of shape (T, N, H) or None
+            Gradient with respect to the hidden state at every step.
+
+        Returns
+        -------
+        dXW : ndarray of shape (T, N, 3H)
+            Gradient with respect to the input pre-activations
+            [da_r, da_z, da_n].
+        dW_hh : ndarray of shape (3H, H)
+        db_hh : ndarray of shape (3H,)
+            Differs from db_ih in its n block: b_hn is inside r * (.).
+        """
+        gates, HH, hs, s_tanh, h0 = cache
         T, N, H = hs.shape
-        r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
-        # factors for all steps, in place (memory-bound passes over (T, N, H))
-        Rn = np.ascontiguousarray(r)
-        Z = np.ascontiguousarray(z)
-        OZ = np.subtract(1, Z)
-        Dn = np.multiply(n, n)  # (1 - z) (1 - n^2)
-        np.subtract(1, Dn, out=Dn)
-        Dn *= OZ
-        Dz = np.negative(n)  # (h_{t-1} - n) z (1 - z)
-        Dz[1:] += hs[:-1]
+        r, z, n = gates[:, :, :H], gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
+        # local derivatives for all steps, in place (memory-bound passes over
+        # (T, N, H)); da_n = dh * dn_dh, da_z = dh * dz_dh, da_r = da_n * dr_dn
+        reset = np.ascontiguousarray(r)
+        update = np.ascontiguousarray(z)
+        one_minus_z = np.subtract(1, update)
+        dn_dh = np.multiply(n, n)  # (1 - z) (1 - n^2)
+        np.subtract(1, dn_dh, out=dn_dh)
+        dn_dh *= one_minus_z
+        dz_dh = np.negative(n)  # (h_{t-1} - n) z (1 - z)
+        dz_dh[1:] += hs[:-1]
         if h0 is not None:
-            Dz[0] += h0
-        Dz *= Z
-        Dz *= OZ
-        Dr = np.subtract(1, Rn)  # hh_n r (1 - r), hh_n unscaled
-        Dr *= Rn
-        Dr *= HH[:, :, 2 * H :]
+            dz_dh[0] += h0
+        dz_dh *= update
+        dz_dh *= one_minus_z
+        dr_dn = np.subtract(1, reset)  # hh_n r (1 - r), hh_n unscaled
+        dr_dn *= reset
+        dr_dn *= HH[:, :, 2 * H :]
         if s_tanh != 1:
-            Dr *= 1 / s_tanh
-        del OZ
-        dG = np.empty_like(A)  # gradient w.r.t. hh_t's pre-activations
-        dXn = np.empty((T, N, H), dtype=A.dtype)  # da_n
-        dh = np.zeros((N, H), dtype=A.dtype)
+            dr_dn *= 1 / s_tanh
+        del one_minus_z
+        dHH = np.empty_like(gates)  # gradient w.r.t. hh_t: [da_r, da_z, da_n * r]
+        da_n = np.empty((T, N, H), dtype=gates.dtype)
+        dh = np.zeros((N, H), dtype=gates.dtype)
         if dh_last is not None:
             dh += dh_last
         tmp = np.empty_like(dh)
         for t in range(T - 1, -1, -1):
             if dhs is not None:
                 dh += dhs[t]
-            g = dG[t]
-            np.multiply(dh, Dn[t], out=dXn[t])
-            np.multiply(dh, Dz[t], out=g[:, H : 2 * H])
-            np.multiply(dXn[t], Dr[t], out=g[:, :H])
-            np.multiply(dXn[t], Rn[t], out=g[:, 2 * H :])
-            if t:
-                np.multiply(dh, Z[t], out=tmp)
+            g = dHH[t]
+            np.multiply(dh, dn_dh[t], out=da_n[t])
+            np.multiply(dh, dz_dh[t], out=g[:, H : 2 * H])
+            np.multiply(da_n[t], dr_dn[t], out=g[:, :H])
+            np.multiply(da_n[t], reset[t], out=g[:, 2 * H :])
+            if t:  # dh' = dh * z + dHH @ W_hh
+                np.multiply(dh, update[t], out=tmp)
                 np.matmul(g, W_hh, out=dh)
                 dh += tmp
-        dXW = dG.copy()  # but the n block: da_n, not da_n * r
-        dXW[:, :, 2 * H :] = dXn
-        dW_hh = dG[1:].reshape(-1, 3 * H).T @ hs[:-1].reshape(-1, H)
+        dXW = dHH.copy()  # but the n block: da_n, not da_n * r
+        dXW[:, :, 2 * H :] = da_n
+        dW_hh = dHH[1:].reshape(-1, 3 * H).T @ hs[:-1].reshape(-1, H)
         if h0 is not None:
-            dW_hh += dG[0].T @ h0
-        return dXW, dW_hh, dG.sum(axis=(0, 1))
+            dW_hh += dHH[0].T @ h0
+        return dXW, dW_hh, dHH.sum(axis=(0, 1))
+
+
+class GRUCache(NamedTuple):
+    """What ``GRUCell.backward`` reads (all time-major)."""
+
+    gates: np.ndarray  # (T, N, 3H) activations r, z, n
+    HH: np.ndarray  # (T, N, 3H) hh_t = h_{t-1} @ W_hh.T + b_hh, times _scale
+    hs: np.ndarray  # (T, N, H) hidden states h_t
+    s_tanh: float  # n's factor folded into XW_n and hh_n (SCALE)
+    h0: "np.ndarray | None"  # (N, H) initial state h_{-1}, None for zeros
 
 
 CELLS = {"rnn": ElmanCell, "lstm": LSTMCell, "gru": GRUCell}

@@ -39,7 +39,6 @@ from scipy.special import logsumexp
 
 from ._cells import CELLS
 
-OUT_ACTIVATIONS = ("identity", "logistic", "softmax")
 INIT_SCHEMES = ("uniform", "orthogonal")
 
 
@@ -88,7 +87,7 @@ class RNNNetwork:
         dropout=0.0,
         pooling="last",
     ):
-        if out_activation not in OUT_ACTIVATIONS:
+        if out_activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(f"unknown out_activation {out_activation!r}")
         if pooling != "last" and pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {['last', *POOLINGS]}, got {pooling!r}.")
@@ -270,7 +269,7 @@ class RNNNetwork:
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
                 x = inp if direction == 0 else steps.reverse(inp)
-                W_in, b_in, _ = self.cell.input_layout(
+                W_in, b_in = self.cell.input_layout(
                     W["weight_ih" + sfx], W["bias_ih" + sfx], W["bias_hh" + sfx]
                 )
                 # one GEMM gives x W_in^T + b_in: x with a column of ones
@@ -343,7 +342,7 @@ class RNNNetwork:
             _, _, z = self._forward(params, X, lengths=lengths, train=False)
         else:
             z = self._windowed_logits(params, X, lengths, window)
-        return z if logits else _activate(z, self.out_activation)
+        return z if logits else OUTPUT_ACTIVATIONS[self.out_activation](z)
 
     def _windowed_logits(self, params, X, lengths, window):
         """``predict``'s logits, in windows of steps (one direction)."""
@@ -383,6 +382,7 @@ class RNNNetwork:
         params,
         X,
         y,
+        *,
         sample_weight=None,
         alpha=0.0,
         dropout=None,
@@ -434,19 +434,26 @@ class RNNNetwork:
                 params,
                 X,
                 y,
-                sample_weight,
-                alpha,
-                dropout,
-                lengths,
-                step_weight,
-                bptt_steps,
+                sample_weight=sample_weight,
+                alpha=alpha,
+                dropout=dropout,
+                lengths=lengths,
+                step_weight=step_weight,
+                k=bptt_steps,
             )
         loss, grad, _ = self._loss_grad_state(
-            params, X, y, sample_weight, alpha, dropout, lengths, step_weight
+            params,
+            X,
+            y,
+            sample_weight=sample_weight,
+            alpha=alpha,
+            dropout=dropout,
+            lengths=lengths,
+            step_weight=step_weight,
         )
         return loss, grad
 
-    def _truncated(self, params, X, y, sample_weight, alpha, dropout, lengths, step_weight, k):
+    def _truncated(self, params, X, y, *, sample_weight, alpha, dropout, lengths, step_weight, k):
         """Truncated BPTT over windows of ``k`` steps: [0, k), [k, 2k), ...
 
         Each window runs the sequences that still have steps in it, from the
@@ -490,7 +497,17 @@ class RNNNetwork:
                 state = self._final_states(self._layers(params, Xw, drop, lw, state))
                 continue
             part, g, state = self._loss_grad_state(
-                params, Xw, yw, ww, penalty, drop, lw, stepw, state, S, want_state=True
+                params,
+                Xw,
+                yw,
+                sample_weight=ww,
+                alpha=penalty,
+                dropout=drop,
+                lengths=lw,
+                step_weight=stepw,
+                state0=state,
+                S=S,
+                want_state=True,
             )
             penalty = 0.0
             loss += part
@@ -506,6 +523,7 @@ class RNNNetwork:
         params,
         X,
         y,
+        *,
         sample_weight,
         alpha,
         dropout,
@@ -532,7 +550,8 @@ class RNNNetwork:
             if step_weight is not None:
                 w2 = w2 * step_weight
             w2 = np.ascontiguousarray(w2, dtype=params.dtype).ravel()
-        loss, dz = self._output_loss(z, y, w2, S)
+        K = self.n_outputs
+        loss, dz = LOSSES[self.out_activation].loss_grad(z.reshape(-1, K), y.reshape(-1, K), w2, S)
         dz = dz.astype(params.dtype, copy=False)
 
         grad = np.zeros_like(params)
@@ -545,28 +564,6 @@ class RNNNetwork:
             loss += 0.5 * alpha * np.dot(pw, pw) / S
             grad += (alpha / S) * pw
         return float(loss), grad, self._final_states(caches) if want_state else None
-
-    def _output_loss(self, z, y, w2, S):
-        """The loss of logits ``z`` (rows weighted by ``w2``) and dL/dz.
-
-        dL/dz is, for the canonical link of each output, (p - y) * w / S
-        (/ K for the squared error).
-        """
-        K = self.n_outputs
-        z2, y2 = z.reshape(-1, K), y.reshape(-1, K)
-        if self.out_activation == "identity":
-            diff = z2 - y2
-            loss = 0.5 * np.dot(w2, np.einsum("ik,ik->i", diff, diff)) / (S * K)
-            dz = diff * (w2 / (S * K))[:, None]
-        elif self.out_activation == "logistic":
-            per = np.logaddexp(0, z2) - y2 * z2  # -[y log p + (1-y) log(1-p)]
-            loss = np.dot(w2, per.sum(axis=1)) / S
-            dz = (_activate(z2, "logistic") - y2) * (w2 / S)[:, None]
-        else:
-            lse = logsumexp(z2, axis=1)
-            loss = np.dot(w2, lse - np.einsum("ik,ik->i", y2, z2)) / S
-            dz = (np.exp(z2 - lse[:, None]) - y2) * (w2 / S)[:, None]
-        return loss, dz
 
     def _head_backward(self, W, G, dz, feat, caches, steps):
         """Head and readout gradients (into ``G``) from dL/dlogits ``dz``.
@@ -613,9 +610,9 @@ class RNNNetwork:
                 W_ih, W_hh = W["weight_ih" + sfx], W["weight_hh" + sfx]
                 dXW, dW_hh, db_hh = self.cell.backward(cell_cache, W_hh, dh_last, dhs)
                 dXW2 = dXW.reshape(T * N, -1)
-                # dXW's columns are in the cell's internal order (input_layout);
+                # dXW's columns are in the cell's internal order (gate_order);
                 # x's column of ones makes the GEMM's last column db_ih
-                order = self.cell.input_layout(W_ih, None, None)[2]
+                order = self.cell.gate_order(H)
                 rows = slice(None) if order is None else order
                 dWb = dXW2.T @ x
                 G["weight_ih" + sfx][rows] = dWb[:, :-1]
@@ -884,11 +881,76 @@ class AttentionPooling(_Pooling):
 POOLINGS = {"mean": MeanPooling, "max": MaxPooling, "attention": AttentionPooling}
 
 
-def _activate(z, out_activation):
-    if out_activation == "identity":
-        return z
-    if out_activation == "logistic":
-        # 0.5 * tanh(0.5 z) + 0.5 is the logistic function without overflow
-        return 0.5 * np.tanh(0.5 * z) + 0.5
+# ------------------------------------------- output activations and losses
+#
+# One entry per output activation, as scikit-learn's ACTIVATIONS and
+# LOSS_FUNCTIONS: the loss is the one whose gradient through that activation
+# is canonical, dL/dz = (p - y) * w / S (/ K for the squared error).
+
+
+def _identity(z):
+    return z
+
+
+def _logistic(z):
+    # 0.5 * tanh(0.5 z) + 0.5 is the logistic function without overflow
+    return 0.5 * np.tanh(0.5 * z) + 0.5
+
+
+def _softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+#: output activation -> function of the logits (any shape, classes last)
+OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": _softmax}
+
+
+class SquaredError:
+    """Identity output: L = 1 / (2 S K) sum_i w_i sum_k (y_ik - z_ik)**2."""
+
+    @staticmethod
+    def loss_grad(z, y, w, S):
+        """Loss of logits z (rows, K) against y, rows weighted by w; dL/dz."""
+        K = z.shape[1]
+        diff = z - y
+        loss = 0.5 * np.dot(w, np.einsum("ik,ik->i", diff, diff)) / (S * K)
+        return loss, diff * (w / (S * K))[:, None]
+
+    @staticmethod
+    def of_constant(p, y, w, S):
+        """The loss of predicting the constant p (K,) for every row."""
+        return w @ ((y - p) ** 2).sum(axis=1) / (2 * S * y.shape[1])
+
+
+class BinaryLogLoss:
+    """Logistic output, summed over outputs:
+    L = -1 / S sum_i w_i sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)]."""
+
+    @staticmethod
+    def loss_grad(z, y, w, S):
+        per = np.logaddexp(0, z) - y * z  # -[y log p + (1-y) log(1-p)]
+        loss = np.dot(w, per.sum(axis=1)) / S
+        return loss, (_logistic(z) - y) * (w / S)[:, None]
+
+    @staticmethod
+    def of_constant(p, y, w, S):
+        return w @ -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1) / S
+
+
+class LogLoss:
+    """Softmax output: L = -1 / S sum_i w_i log p_{i, y_i} (y one-hot)."""
+
+    @staticmethod
+    def loss_grad(z, y, w, S):
+        lse = logsumexp(z, axis=1)
+        loss = np.dot(w, lse - np.einsum("ik,ik->i", y, z)) / S
+        return loss, (np.exp(z - lse[:, None]) - y) * (w / S)[:, None]
+
+    @staticmethod
+    def of_constant(p, y, w, S):
+        return -(w @ (y @ np.log(p))) / S
+
+
+#: output activation -> its loss
+LOSSES = {"identity": SquaredError, "logistic": BinaryLogLoss, "softmax": LogLoss}

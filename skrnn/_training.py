@@ -12,14 +12,15 @@ unit variance; ``BaseRNN`` folds the scaling back into the weights afterwards.
 import dataclasses
 import hashlib
 import time
-import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._network import SequenceDropout
+from ._network import LOSSES, SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import valid_steps
+from ._warnings import warn
 
 #: with variable lengths, shuffled sequences are sorted by length within
 #: pools of this many batches before being cut into batches, so that a batch
@@ -183,11 +184,10 @@ class TrainingSet:
         # rows[idx] is an integer array: the gather is a copy, never X itself
         return self._standardized(self.X[self.rows[idx], :T])
 
-    def batch(self, idx, T):
-        """Time-major arrays of the sequences ``idx`` up to step T.
-
-        X (T, B, F), Y (B, K) or (T, B, K), step weights (T, B) or None.
-        """
+    def batch(self, idx):
+        """The sequences ``idx`` as a time-major ``Batch``, up to their
+        longest length (``steps``)."""
+        T, lengths = self.steps(idx)
         X = self._standardized(np.ascontiguousarray(self.X[self.rows[idx], :T].transpose(1, 0, 2)))
         Y = self.Y[idx]
         if Y.ndim == 3:  # one target per step
@@ -195,7 +195,39 @@ class TrainingSet:
         step = self.step_w
         if step is not None:
             step = np.ascontiguousarray(step[idx, :T].T)
-        return X, Y, step
+        sw = None if self.sw is None else self.sw[idx]
+        return Batch(X, Y, sw, step, lengths)
+
+
+class Batch(NamedTuple):
+    """A minibatch, time-major, as ``RNNNetwork.loss_and_grad`` takes it."""
+
+    X: np.ndarray  # (T, B, F), standardised
+    Y: np.ndarray  # (B, K), or (T, B, K) per step
+    sample_weight: "np.ndarray | None"  # (B,) > 0, or None for all ones
+    step_weight: "np.ndarray | None"  # (T, B) per-step factors, or None
+    lengths: "np.ndarray | None"  # (B,) valid steps, None when all are T
+
+    @property
+    def weight(self):
+        """The batch's total weight: its share of an epoch's summed loss."""
+        return len(self.Y) if self.sample_weight is None else float(self.sample_weight.sum())
+
+    def loss_and_grad(self, net, params, est, dropout=None):
+        """``net.loss_and_grad`` on this batch with the estimator's penalty
+        and truncation; overflow is left to the caller's finiteness check."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return net.loss_and_grad(
+                params,
+                self.X,
+                self.Y,
+                sample_weight=self.sample_weight,
+                alpha=est.alpha,
+                dropout=dropout,
+                lengths=self.lengths,
+                step_weight=self.step_weight,
+                bptt_steps=est.bptt_steps,
+            )
 
 
 def batch_steps(lengths, idx, T):
@@ -324,7 +356,7 @@ def warn_diverged(solver, where, loss, est):
         else "the weights of the best epoch so far"
     )
     kept += f" (training loss {loss:.6g})"
-    warnings.warn(
+    warn(
         f"Training diverged ({solver}, {where}): the loss or a gradient became NaN "
         f"or infinite. Training stopped and {type(est).__name__} keeps {kept}, "
         f"which predict finite values. Lower learning_rate_init (now "
@@ -350,13 +382,9 @@ def constant_loss(data, out_activation):
             wt = wt * data.step_w
         Y, w = Y.reshape(-1, Y.shape[-1]), wt.ravel()
     p = (w @ Y) / w.sum()
-    if out_activation == "identity":
-        return float(w @ ((Y - p) ** 2).sum(axis=1) / (2 * S * Y.shape[1]))
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    if out_activation == "softmax":
-        return float(-(w @ (Y @ np.log(p))) / S)
-    per = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
-    return float(w @ per / S)
+    if out_activation != "identity":
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(LOSSES[out_activation].of_constant(p, Y, w, S))
 
 
 def warn_if_not_learned(est, data, why):
@@ -365,7 +393,7 @@ def warn_if_not_learned(est, data, why):
     baseline = constant_loss(data, est.out_activation_)
     if not (est.loss_ >= 0.99 * baseline):
         return
-    warnings.warn(
+    warn(
         f"{type(est).__name__} learned nothing: its training loss "
         f"{est.loss_:.6g} is no lower than that of a constant prediction "
         f"({baseline:.6g}) after {est.n_iter_} "
@@ -379,6 +407,16 @@ def warn_if_not_learned(est, data, why):
 
 
 # ------------------------------------------------------------------- L-BFGS
+@dataclasses.dataclass
+class _Lowest:
+    """The lowest loss L-BFGS evaluated, its weights, and whether a point
+    evaluated was not finite."""
+
+    loss: float
+    params: np.ndarray
+    diverged: bool = False
+
+
 def fit_lbfgs(est, net, params, data):
     """scipy's L-BFGS-B on the whole training set; ``params`` updated in place.
 
@@ -386,22 +424,18 @@ def fit_lbfgs(est, net, params, data):
     points, which are reported as infinite); sets ``n_iter_``, ``t_``,
     ``loss_``.
     """
-    T, L = data.steps(slice(None))
-    X_tm, Y_tm, step_tm = data.batch(slice(None), T)
-    best = {"loss": np.inf, "params": params.copy()}
+    batch = data.batch(slice(None))
+    best = _Lowest(np.inf, params.copy())
     start = time.perf_counter()
 
     def fun(p64):
         params[...] = p64
-        with np.errstate(over="ignore", invalid="ignore"):  # guarded below
-            loss, grad = net.loss_and_grad(
-                params, X_tm, Y_tm, data.sw, est.alpha, None, L, step_tm, est.bptt_steps
-            )
+        loss, grad = batch.loss_and_grad(net, params, est)
         if not (np.isfinite(loss) and np.isfinite(grad).all()):
-            best["diverged"] = True
+            best.diverged = True
             return np.inf, np.zeros_like(p64)  # L-BFGS-B backtracks
-        if loss < best["loss"]:
-            best["loss"], best["params"][...] = loss, params
+        if loss < best.loss:
+            best.loss, best.params[...] = loss, params
         return loss, grad.astype(np.float64)
 
     def report(n_iter, loss):
@@ -412,22 +446,22 @@ def fit_lbfgs(est, net, params, data):
             fun, params, est.max_iter, est.max_fun, est.tol, report if est.verbose else None
         )
     except KeyboardInterrupt:
-        params[...] = best["params"]
-        est.loss_ = best["loss"]
-        warnings.warn(
+        params[...] = best.params
+        est.loss_ = best.loss
+        warn(
             f"Training interrupted by the user: {type(est).__name__} keeps "
-            f"the best weights so far (loss {best['loss']:.6g}).",
+            f"the best weights so far (loss {best.loss:.6g}).",
             UserWarning,
         )
         return
-    params[...] = best["params"]  # the lowest loss evaluated (res.x's)
+    params[...] = best.params  # the lowest loss evaluated (res.x's)
     est.n_iter_ = min(int(res.nit), est.max_iter)
     est.t_ = data.seen() * int(res.nfev)
-    est.loss_ = float(best["loss"])
-    if best.get("diverged"):
-        warn_diverged("lbfgs", "the line search", best["loss"], est)
+    est.loss_ = float(best.loss)
+    if best.diverged:
+        warn_diverged("lbfgs", "the line search", best.loss, est)
     elif res.status != 0:
-        warnings.warn(
+        warn(
             f"lbfgs failed to converge after {res.nit} iterations "
             f"({res.message}). Increase max_iter or max_fun, or scale the "
             "data.",
@@ -462,7 +496,7 @@ def resolve_batch_size(est, n_samples):
     if est.batch_size == "auto":
         return auto_batch_size(n_samples)
     if est.batch_size > n_samples:
-        warnings.warn(
+        warn(
             f"batch_size={est.batch_size} is larger than the number of "
             f"sequences ({n_samples}); using {n_samples}."
         )
@@ -475,15 +509,9 @@ def training_loss(est, net, params, data, batch_size):
     interrupted fit keeps, so that ``loss_`` is theirs."""
     accumulated = 0.0
     for start in range(0, len(data), batch_size):
-        idx = slice(start, min(start + batch_size, len(data)))
-        swb = None if data.sw is None else data.sw[idx]
-        Tb, Lb = data.steps(idx)
-        Xb, Yb, stepb = data.batch(idx, Tb)
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss, _ = net.loss_and_grad(
-                params, Xb, Yb, swb, est.alpha, None, Lb, stepb, est.bptt_steps
-            )
-        accumulated += loss * (idx.stop - idx.start if swb is None else float(swb.sum()))
+        batch = data.batch(slice(start, min(start + batch_size, len(data))))
+        loss, _ = batch.loss_and_grad(net, params, est)
+        accumulated += loss * batch.weight
     return accumulated / data.seen()
 
 
@@ -501,39 +529,18 @@ class _Epoch:
         accumulated = 0.0
         batches = minibatches(len(data), self.batch_size, data.lengths, est.shuffle, self.rng)
         for b, idx in enumerate(batches):
-            swb = None if data.sw is None else data.sw[idx]  # > 0: zeros dropped
-            Tb, Lb = data.steps(idx)  # steps after the longest are padding
-            Xb, Yb, stepb = data.batch(idx, Tb)
+            batch = data.batch(idx)  # weights > 0: zeros were dropped
             if dropout is not None:
                 dropout.keys = data.keys[idx]
-            with np.errstate(over="ignore", invalid="ignore"):  # guarded below
-                loss, grad = self.net.loss_and_grad(
-                    params,
-                    Xb,
-                    Yb,
-                    swb,
-                    est.alpha,
-                    dropout,
-                    Lb,
-                    stepb,
-                    est.bptt_steps,
-                )
+            loss, grad = batch.loss_and_grad(self.net, params, est, dropout)
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 return accumulated, f"the loss or its gradient became {loss}"
             clip_grad_norm(grad, est.max_grad_norm)
             self.opt.update(params, grad)
-            n_b = (idx.stop - idx.start) if isinstance(idx, slice) else len(idx)
-            accumulated += loss * (n_b if swb is None else float(swb.sum()))
+            accumulated += loss * batch.weight
             now = time.perf_counter()
             if est.verbose and now - last_print > HEARTBEAT:
-                done = (b + 1) / len(batches)
-                print(
-                    f"  epoch {est.n_iter_ + 1}: batch {b + 1}/{len(batches)}, "
-                    f"{now - tic:.0f}s, about "
-                    f"{_duration((now - tic) * (1 - done) / done)} left "
-                    "in this epoch",
-                    flush=True,
-                )
+                _print_heartbeat(est, b, len(batches), now - tic)
                 last_print = now
         if not np.isfinite(params).all():
             return accumulated, "the weights overflowed"
@@ -574,7 +581,7 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         if est.n_iter_ == 0:  # no epoch of this fit has a loss: evaluate it
             est.loss_ = training_loss(est, net, params, data, epoch.batch_size)
         what = "best validation score" if early else "lowest training loss"
-        warnings.warn(
+        warn(
             f"Training interrupted by the user after {est.n_iter_} epochs: "
             f"{type(est).__name__} keeps the weights of the epoch with the "
             f"{what} so far and can predict.",
@@ -630,12 +637,21 @@ def _epochs(est, epoch, params, rule, validation, incremental, score):
                 return msg.rstrip(".")
             rule.count = est._no_improvement_count = 0
     if not incremental:
-        warnings.warn(
+        warn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
             "reached and the optimization hasn't converged yet.",
             ConvergenceWarning,
         )
     return f"max_iter={est.max_iter} epochs reached"
+
+
+def _print_heartbeat(est, batch, n_batches, elapsed):
+    done = (batch + 1) / n_batches
+    print(
+        f"  epoch {est.n_iter_ + 1}: batch {batch + 1}/{n_batches}, {elapsed:.0f}s, about "
+        f"{_duration(elapsed * (1 - done) / done)} left in this epoch",
+        flush=True,
+    )
 
 
 def _print_epoch(est, tic, start, epochs, early, incremental):

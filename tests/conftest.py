@@ -21,6 +21,36 @@ def _one_blas_thread_per_worker():
         yield
 
 
+# ----------------------------------------------------------------------- data
+# Plain helpers the test modules import (``from conftest import ...``).
+def sequences(n=60, T=6, F=3, seed=0, dtype=np.float64):
+    """``n`` equal-length sequences ``X`` of shape (n, T, F), standard normal
+    (``RandomState(seed)``), and ``y``: the mean of each one's first feature
+    (its sign makes two classes)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F)).astype(dtype)
+    return X, X[:, :, 0].mean(axis=1)
+
+
+def ragged_sequences(n=40, F=2, low=2, high=9, seed=0):
+    """``n`` sequences of random lengths ``low .. high - 1`` (a list of
+    (T_i, F) arrays, ``RandomState(seed)``) and ``y``: the mean of each one's
+    first feature."""
+    rng = np.random.RandomState(seed)
+    seqs = [rng.normal(size=(rng.randint(low, high), F)) for _ in range(n)]
+    return seqs, np.array([s[:, 0].mean() for s in seqs])
+
+
+def sequences_of_lengths(
+    lengths=(7, 1, 12, 4, 9), n_features=2, seed=0, loc=0.0, scale=1.0, dtype=np.float64
+):
+    """A list of sequences of the given lengths (shortest: one step), each
+    step ``loc + scale * z`` with z standard normal (``default_rng(seed)``);
+    ``loc`` and ``scale`` may be one value per feature."""
+    rng = np.random.default_rng(seed)
+    return [(loc + scale * rng.normal(size=(T, n_features))).astype(dtype) for T in lengths]
+
+
 class PaddedBatch(NamedTuple):
     """A time-major batch of ragged sequences, padded at the end."""
 
@@ -45,39 +75,42 @@ def padded_batch():
     return make
 
 
-def _central_differences(net, params, args, eps=1e-6):
+def _central_differences(net, params, args, kwargs=None, eps=1e-6):
     """d loss / d params by central differences, one parameter at a time."""
     grad = np.empty_like(params)
     for i in range(params.size):
         p = params.copy()
         p[i] += eps
-        up, _ = net.loss_and_grad(p, *args)
+        up, _ = net.loss_and_grad(p, *args, **(kwargs or {}))
         p[i] -= 2 * eps
-        down, _ = net.loss_and_grad(p, *args)
+        down, _ = net.loss_and_grad(p, *args, **(kwargs or {}))
         grad[i] = (up - down) / (2 * eps)
     return grad
 
 
 @pytest.fixture
 def finite_differences():
-    """``finite_differences(net, params, args)``: the numerical gradient of
-    ``net.loss_and_grad(params, *args)``'s loss."""
+    """``finite_differences(net, params, args, kwargs)``: the numerical
+    gradient of ``net.loss_and_grad(params, *args, **kwargs)``'s loss."""
     return _central_differences
 
 
-def _random_targets(out_activation, rng, n, k):
-    """n targets of k outputs for an output activation: normal values, 0/1
-    indicators (logistic) or one-hot rows (softmax)."""
+def _random_targets(out_activation, rng, *shape):
+    """Targets of ``shape`` (``n, k`` or ``T, n, k``: the last axis holds the
+    k outputs) for an output activation: normal values, 0/1 indicators
+    (logistic) or one-hot rows (softmax)."""
     if out_activation == "identity":
-        return rng.normal(size=(n, k))
+        return rng.normal(size=shape)
     if out_activation == "logistic":
-        return (rng.uniform(size=(n, k)) > 0.5).astype(float)
-    return np.eye(k)[rng.randint(k, size=n)]
+        return (rng.uniform(size=shape) > 0.5).astype(float)
+    k = shape[-1]
+    return np.eye(k)[rng.randint(k, size=shape[:-1])]
 
 
 @pytest.fixture
 def random_targets():
-    """``random_targets(out_activation, rng, n, k)``: targets of the loss."""
+    """``random_targets(out_activation, rng, *shape)``: targets of the loss,
+    e.g. ``(rng, n, k)``."""
     return _random_targets
 
 

@@ -36,10 +36,10 @@ def test_gradient_matches_finite_differences(
     X = rng.normal(size=(T, N, F))
     y = random_targets(out_activation, rng, N, K)
     sw = rng.uniform(0.1, 3.0, size=N) if weighted else None
-    args = (X, y, sw, 0.3)
+    kwargs = dict(sample_weight=sw, alpha=0.3)
 
-    loss, grad = net.loss_and_grad(params, *args)
-    numeric = finite_differences(net, params, args)
+    loss, grad = net.loss_and_grad(params, X, y, **kwargs)
+    numeric = finite_differences(net, params, (X, y), kwargs)
 
     assert np.isfinite(loss)
     scale = np.abs(numeric).max()
@@ -83,12 +83,11 @@ def test_gradient_every_cell_depth_direction_and_output(
         return_sequences,
     )
     params = 2 * net.init_params(rng, np.float64)
-    y = random_targets(out_activation, rng, T * N if return_sequences else N, K)
-    if return_sequences:
-        y = y.reshape(T, N, K)
-    args = (rng.normal(size=(T, N, F)), y, rng.uniform(0.5, 2, size=N), 0.1)
-    _, grad = net.loss_and_grad(params, *args)
-    numeric = finite_differences(net, params, args)
+    y = random_targets(out_activation, rng, *((T, N, K) if return_sequences else (N, K)))
+    args = (rng.normal(size=(T, N, F)), y)
+    kwargs = dict(sample_weight=rng.uniform(0.5, 2, size=N), alpha=0.1)
+    _, grad = net.loss_and_grad(params, *args, **kwargs)
+    numeric = finite_differences(net, params, args, kwargs)
     scale = np.abs(numeric).max()
     for name, g in net.unpack(grad).items():
         np.testing.assert_allclose(
@@ -104,9 +103,9 @@ def test_gradient_with_dropout_between_layers(cell):
     params = 2 * net.init_params(rng, np.float64)
     X, y = rng.normal(size=(4, 3, 2)), rng.normal(size=(3, 2))
 
-    def loss_and_grad(p, *args):
+    def loss_and_grad(p):
         dropout = SequenceDropout(np.arange(3), np.random.RandomState(11))
-        return net.loss_and_grad(p, X, y, None, 0.0, dropout)
+        return net.loss_and_grad(p, X, y, dropout=dropout)
 
     _, grad = loss_and_grad(params)
     numeric = np.empty_like(params)
@@ -119,7 +118,7 @@ def test_gradient_with_dropout_between_layers(cell):
         numeric[i] = (up - down) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
     # the masks do something, and prediction uses none
-    no_drop, _ = net.loss_and_grad(params, X, y, None, 0.0, None)
+    no_drop, _ = net.loss_and_grad(params, X, y)
     drop, _ = loss_and_grad(params)
     assert no_drop != drop
     assert net.predict(params, X) == pytest.approx(
@@ -136,7 +135,7 @@ def test_loss_values_match_mlp_definitions(random_targets):
         params = net.init_params(rng, np.float64)
         y = random_targets(out_activation, rng, 6, K)
         sw = rng.uniform(0.5, 2, size=6)
-        loss, _ = net.loss_and_grad(params, X, y, sw, 0.0)
+        loss, _ = net.loss_and_grad(params, X, y, sample_weight=sw)
         p = net.predict(params, X)
         if out_activation == "identity":
             expected = 0.5 * np.average(((y - p) ** 2).mean(axis=1), weights=sw)
@@ -147,7 +146,7 @@ def test_loss_values_match_mlp_definitions(random_targets):
             expected = -np.average(np.log((p * y).sum(axis=1)), weights=sw)
         assert loss == pytest.approx(expected, rel=1e-12)
         # the penalty: alpha / (2 sum(sw)) * squared norm of the weight matrices
-        loss_a, _ = net.loss_and_grad(params, X, y, sw, 0.7)
+        loss_a, _ = net.loss_and_grad(params, X, y, sample_weight=sw, alpha=0.7)
         W = net.unpack(params)
         sq = sum((v**2).sum() for name, v in W.items() if "weight" in name)
         assert loss_a - loss == pytest.approx(0.7 * sq / (2 * sw.sum()), rel=1e-10)
@@ -168,7 +167,7 @@ def test_reported_loss_is_loss_and_grad(Estimator):
     if Estimator is RNNRegressor:
         Y = (Y - est.target_mean_) / est.target_scale_
     params = est._standardization.from_raw(est._net, est._params)
-    loss, _ = est._net.loss_and_grad(params, Xs.transpose(1, 0, 2).copy(), Y, None, est.alpha)
+    loss, _ = est._net.loss_and_grad(params, Xs.transpose(1, 0, 2).copy(), Y, alpha=est.alpha)
     assert est.loss_ == pytest.approx(loss, rel=1e-9)
 
 
@@ -229,14 +228,14 @@ def test_truncated_bptt_with_one_window_is_full_bptt(cell, return_sequences):
     y = np.eye(2)[rng.randint(2, size=(7, 5) if return_sequences else 5)]
     lengths = np.array([7, 2, 5, 7, 1])
     w = rng.uniform(0.5, 2, size=5)
-    args = (params, X, y, w, 0.3)
+    kwargs = dict(sample_weight=w, alpha=0.3, lengths=lengths)
     drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
-    full = net.loss_and_grad(*args, drop, lengths)
+    full = net.loss_and_grad(params, X, y, dropout=drop, **kwargs)
     drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
-    window = net._truncated(*args, drop, lengths, None, 7)
+    window = net._truncated(params, X, y, dropout=drop, step_weight=None, k=7, **kwargs)
     assert window[0] == pytest.approx(full[0], rel=1e-12)
     np.testing.assert_allclose(window[1], full[1], rtol=1e-10, atol=1e-14)
     # and bptt_steps >= T leaves loss_and_grad on its full path
     drop = SequenceDropout(np.arange(5), np.random.RandomState(0))
-    same = net.loss_and_grad(*args, drop, lengths, bptt_steps=7)
+    same = net.loss_and_grad(params, X, y, dropout=drop, bptt_steps=7, **kwargs)
     np.testing.assert_array_equal(same[1], full[1])

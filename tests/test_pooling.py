@@ -49,10 +49,11 @@ def test_pooled_gradient_matches_finite_differences(
     params = 2 * net.init_params(rng, np.float64)  # tanh saturates somewhat
     batch = padded_batch(5, 4, 3, seed)
     y = random_targets(net.out_activation, rng, 4, net.n_outputs)
-    args = (batch.X, y, batch.sample_weight, 0.2, None, batch.lengths)
+    args = (batch.X, y)
+    kwargs = dict(sample_weight=batch.sample_weight, alpha=0.2, lengths=batch.lengths)
 
-    _, grad = net.loss_and_grad(params, *args)
-    numeric = finite_differences(net, params, args)
+    _, grad = net.loss_and_grad(params, *args, **kwargs)
+    numeric = finite_differences(net, params, args, kwargs)
     scale = np.abs(numeric).max()
     assert scale > 1e-3  # the check is not vacuous
     for name, g in net.unpack(grad).items():
@@ -129,7 +130,7 @@ def test_pooled_loss_and_gradient_equal_pytorch(
     y = random_targets(net.out_activation, rng, 6, net.n_outputs)
 
     loss, grad = net.loss_and_grad(
-        params, batch.X, y, batch.sample_weight, 0.3, None, batch.lengths
+        params, batch.X, y, sample_weight=batch.sample_weight, alpha=0.3, lengths=batch.lengths
     )
     ref_loss, ref = _torch_loss(net, params, batch.X, y, batch.sample_weight, batch.lengths, 0.3)
     assert loss == pytest.approx(ref_loss, rel=1e-9)
@@ -160,8 +161,9 @@ def test_padding_is_excluded_from_the_pooled_readout(pooling, cell, padded_batch
     pad = np.arange(7)[:, None] >= lengths[None, :]
     other[pad] = 50 * rng.normal(size=(pad.sum(), 3))
     np.testing.assert_array_equal(net.predict(params, other, lengths), batched)
-    loss, grad = net.loss_and_grad(params, X, y, w, 0.1, None, lengths)
-    loss_other, grad_other = net.loss_and_grad(params, other, y, w, 0.1, None, lengths)
+    kwargs = dict(sample_weight=w, alpha=0.1, lengths=lengths)
+    loss, grad = net.loss_and_grad(params, X, y, **kwargs)
+    loss_other, grad_other = net.loss_and_grad(params, other, y, **kwargs)
     assert loss_other == loss
     np.testing.assert_array_equal(grad_other, grad)
 
@@ -233,7 +235,9 @@ def test_pooling_errors(padded_batch):
         params = net.init_params(np.random.RandomState(0), np.float64)
         for k in (2, 6):  # also when the window holds the whole batch
             with pytest.raises(ValueError, match="bptt_steps needs pooling='last'"):
-                net.loss_and_grad(params, X, np.zeros((3, 1)), w, 0.0, None, lengths, bptt_steps=k)
+                net.loss_and_grad(
+                    params, X, np.zeros((3, 1)), sample_weight=w, lengths=lengths, bptt_steps=k
+                )
 
 
 # ------------------------------------------------------------ initialisation

@@ -28,15 +28,6 @@ def _torch_model(net, weights, dtype):
     return rnn, head
 
 
-def _targets(out_activation, rng, shape):
-    if out_activation == "identity":
-        return rng.normal(size=shape)
-    if out_activation == "logistic":
-        return (rng.uniform(size=shape) > 0.5).astype(float)
-    K = shape[-1]
-    return np.eye(K)[rng.randint(K, size=shape[:-1])]
-
-
 ARCHITECTURES = [(1, False), (2, False), (1, True), (2, True)]
 # each configuration with one of the losses (and the relu Elman cell once)
 OUTPUTS = [
@@ -52,7 +43,7 @@ OUTPUTS = [
 @pytest.mark.parametrize("num_layers,bidirectional", ARCHITECTURES)
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_states_outputs_loss_and_gradients_equal_pytorch(
-    cell, num_layers, bidirectional, return_sequences, dtype, rtol
+    cell, num_layers, bidirectional, return_sequences, dtype, rtol, random_targets
 ):
     T, N, F, H = 9, 5, 3, 6
     case = (
@@ -67,12 +58,13 @@ def test_states_outputs_loss_and_gradients_equal_pytorch(
     )
     params = net.init_params(rng, dtype)
     X = rng.normal(size=(N, T, F)).astype(dtype)
-    y = _targets(out_activation, rng, (N, T, K) if return_sequences else (N, K)).astype(dtype)
+    shape = (N, T, K) if return_sequences else (N, K)
+    y = random_targets(out_activation, rng, *shape).astype(dtype)
     w = rng.uniform(0.5, 2.0, size=N).astype(dtype)
     X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
     y_ours = np.ascontiguousarray(y.transpose(1, 0, 2)) if return_sequences else y
 
-    loss, grad = net.loss_and_grad(params, X_tm, y_ours, w, 0.0)
+    loss, grad = net.loss_and_grad(params, X_tm, y_ours, sample_weight=w)
     p = net.predict(params, X_tm)
     feat, _, _ = net._forward(params, X_tm)
 
@@ -262,7 +254,7 @@ def test_truncated_bptt_equals_pytorch_with_detached_states(cell, return_sequenc
     for lengths in (np.full(N, T), np.array([11, 3, 7, 4, 9, 1])):
         for k in (1, 3, 4):
             loss, grad = net.loss_and_grad(
-                params, X_tm, y_ours, w, 0.0, None, lengths, bptt_steps=k
+                params, X_tm, y_ours, sample_weight=w, lengths=lengths, bptt_steps=k
             )
             ref_loss, ref = _torch_truncated(net, params, X, y, w, lengths, k)
             assert loss == pytest.approx(ref_loss, rel=1e-10)

@@ -372,10 +372,10 @@ def test_per_step_class_weights():
     Y = (y == "lo").astype(float).T[:, :, None]  # classes_ ["hi", "lo"]: "lo" is 1
     params = clf._standardization.from_raw(clf._net, clf._params)
     loss, _ = clf._net.loss_and_grad(
-        params, X_tm, Y, None, clf.alpha, None, None, np.where(y == "hi", 2.0, 1.0).T
+        params, X_tm, Y, alpha=clf.alpha, step_weight=np.where(y == "hi", 2.0, 1.0).T
     )
     assert clf.loss_ == pytest.approx(loss, rel=1e-9)
-    unweighted, _ = clf._net.loss_and_grad(params, X_tm, Y, None, clf.alpha)
+    unweighted, _ = clf._net.loss_and_grad(params, X_tm, Y, alpha=clf.alpha)
     assert unweighted != pytest.approx(loss)
 
 

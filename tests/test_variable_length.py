@@ -99,15 +99,16 @@ def test_gradient_with_padding_matches_finite_differences(
     lengths = np.array([4, 1, 6, 3])
     X = rng.normal(size=(6, 4, 2))
     y = rng.normal(size=(6, 4, 2) if return_sequences else (4, 2))
-    args = (X, y, rng.uniform(0.5, 2, size=4), 0.1, None, lengths)
-    _, grad = net.loss_and_grad(params, *args)
+    args = (X, y)
+    kwargs = dict(sample_weight=rng.uniform(0.5, 2, size=4), alpha=0.1, lengths=lengths)
+    _, grad = net.loss_and_grad(params, *args, **kwargs)
     numeric = np.empty_like(params)
     for i in range(params.size):
         p = params.copy()
         p[i] += 1e-6
-        up, _ = net.loss_and_grad(p, *args)
+        up, _ = net.loss_and_grad(p, *args, **kwargs)
         p[i] -= 2e-6
-        down, _ = net.loss_and_grad(p, *args)
+        down, _ = net.loss_and_grad(p, *args, **kwargs)
         numeric[i] = (up - down) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
 
@@ -285,7 +286,7 @@ def test_padding_matches_pytorch_pack_padded_sequence(cell, bidirectional):
     X = rng.normal(size=(4, 7, 2))
     y = rng.normal(size=(4, 1))
     loss, grad = net.loss_and_grad(
-        params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, None, 0.0, None, lengths
+        params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, lengths=lengths
     )
     module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
     rnn = module(2, 4, num_layers=2, batch_first=True, bidirectional=bidirectional).double()
