@@ -204,7 +204,7 @@ def run(search, X_train, y_train, X_test, y_test):
 
 def _load():
     try:
-        return "load average %.2f %.2f %.2f" % os.getloadavg()
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         return "load average unknown"
 

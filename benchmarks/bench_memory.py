@@ -222,7 +222,9 @@ def _int_list(text):
     try:
         values = [int(v.replace("_", "")) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like 10000,100000, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected integers like 10000,100000, got {text!r}"
+        ) from None
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
     return values

@@ -126,7 +126,6 @@ class SkrnnRunner:
 
     def __init__(self, cell, batch_size, hidden_size, X, y, mode="loop"):
         self.X, self.y = X, y
-        self.batch_size = batch_size
         self.est = RNNRegressor(
             hidden_size=hidden_size,
             cell=cell,
@@ -138,19 +137,10 @@ class SkrnnRunner:
             random_state=0,
         )
         self.mode = mode
-        self._fit()  # builds est._net and est._params (and raises for a cell skrnn lacks)
-        if mode == "loop":
-            try:
-                self._setup_loop()
-                self.epoch()  # make sure the internals still look as expected
-            except (AttributeError, TypeError, ImportError, ValueError) as exc:
-                self.mode = "fit"
-                self.note = (
-                    f"skrnn internals changed ({type(exc).__name__}: {exc}); "
-                    "timed est.fit(max_iter=1) instead"
-                )
-                return
         self.note = None
+        self._fit()  # raises for a cell skrnn lacks
+        if mode == "loop":
+            self._setup_loop()
 
     def _fit(self):
         with warnings.catch_warnings():
@@ -158,45 +148,26 @@ class SkrnnRunner:
             self.est.fit(self.X, self.y)
 
     def _setup_loop(self):
-        from skrnn._optim import Adam
+        """The training set, network and epoch a fit builds, through the same
+        code (``BaseRNN._prepare``, ``skrnn._training.make_epoch``)."""
+        from skrnn._training import make_epoch
 
-        est = self.est
-        self.net, self.params = est._net, est._params
-        dtype = self.params.dtype
-        # what BaseRNN._fit does before _fit_stochastic: time-major, contiguous
-        self.X_tm = np.ascontiguousarray(self.X.astype(dtype, copy=False).transpose(1, 0, 2))
-        self.Y = self.y.astype(dtype, copy=False).reshape(self.X.shape[0], -1)
-        self.opt = Adam(
-            self.params,
-            learning_rate_init=est.learning_rate_init,
-            lr_schedule=est.learning_rate,
-            power_t=est.power_t,
-            beta_1=est.beta_1,
-            beta_2=est.beta_2,
-            epsilon=est.epsilon,
+        est, rng = self.est, np.random.RandomState(0)
+        prepared = est._prepare(
+            self.X, self.y, None, first_pass=True, incremental=False, classes=None, rng=rng
         )
-        self.rng = np.random.RandomState(0)
+        est._optimizer = None
+        self.data, self.params = prepared.data, prepared.params
+        self.runner = make_epoch(est, prepared.net, self.params, self.data, rng)
 
     def epoch(self):
         if self.mode == "fit":
             self._fit()
             return
-        from skrnn._optim import clip_grad_norm
-
-        X_tm, Y, params, net, opt = self.X_tm, self.Y, self.params, self.net, self.opt
-        alpha, max_grad_norm = self.est.alpha, self.est.max_grad_norm
-        n = X_tm.shape[1]
-        order = self.rng.permutation(n)
-        total = 0.0
-        for start in range(0, n, self.batch_size):
-            stop = min(start + self.batch_size, n)
-            idx = order[start:stop]
-            Xb, Yb = np.take(X_tm, idx, axis=1), Y[idx]
-            loss, grad = net.loss_and_grad(params, Xb, Yb, None, alpha)
-            clip_grad_norm(grad, max_grad_norm)
-            opt.update(params, grad)
-            total += loss * (stop - start)
-        return total / n
+        total, problem = self.runner.run(self.params)
+        if problem is not None:
+            raise RuntimeError(f"skrnn's epoch diverged: {problem}")
+        return total / len(self.data)
 
     def predict(self):
         return self.est.predict(self.X)
@@ -404,7 +375,7 @@ def main(argv=None):
         "--skrnn-mode",
         choices=("loop", "fit"),
         default="loop",
-        help="loop: drive loss_and_grad + Adam as _fit_stochastic does (default); "
+        help="loop: run the epoch object fit runs, fixed cost left out (default); "
         "fit: time est.fit(max_iter=1), fixed overhead included",
     )
     args = parser.parse_args(argv)

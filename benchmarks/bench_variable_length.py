@@ -1,12 +1,13 @@
 """Training time with mixed sequence lengths: does padding cost?
 
-One Adam epoch (``fit`` with ``max_iter=1``) on N sequences whose lengths are
-uniform in 10..200, against the same N sequences all of length 200, in the
-same process (median of --repeats after a warm-up). Three ways of batching
-the ragged set:
+One Adam epoch on N sequences whose lengths are uniform in 10..200, against
+the same N sequences all of length 200, in the same process (median of
+--repeats after a warm-up). The epoch is the one ``fit`` runs
+(``skrnn._training.make_epoch``), on the training set ``fit`` prepares; its
+``bucket_pool`` sets the batching. Three ways of batching the ragged set:
 
 * bucketed: skrnn's default (shuffled sequences sorted by length within pools
-  of ``skrnn._base.BUCKET_POOL`` batches; every batch runs to its longest);
+  of ``skrnn._training.BUCKET_POOL`` batches; every batch runs to its longest);
 * unbucketed: plain shuffled batches, each still run only to its longest;
 * all-200: the equal-length baseline.
 
@@ -21,21 +22,27 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-import skrnn._base as base
 from skrnn import RNNRegressor
+from skrnn._training import BUCKET_POOL, make_epoch
 
 
 def epoch_seconds(X, y, cell, hidden, batch, repeats, pool):
-    base.BUCKET_POOL = pool
     times = []
     for r in range(repeats + 1):  # the first is a warm-up
         est = RNNRegressor(
             cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1, random_state=r
         )
-        tic = time.perf_counter()
+        rng = np.random.RandomState(r)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(X, y)
+            prepared = est._prepare(
+                X, y, None, first_pass=True, incremental=False, classes=None, rng=rng
+            )
+        epoch = make_epoch(
+            est, prepared.net, prepared.params, prepared.data, rng, bucket_pool=pool
+        )
+        tic = time.perf_counter()
+        epoch.run(prepared.params)
         times.append(time.perf_counter() - tic)
     return statistics.median(times[1:])
 
@@ -54,7 +61,6 @@ def main():
     seqs = [rng.normal(size=(L, F)) for L in lengths]
     y = rng.normal(size=n)
     full = rng.normal(size=(n, T, F))
-    default_pool = base.BUCKET_POOL
     print(
         f"N={n}, lengths 10..{T} (mean {lengths.mean():.0f}), features {F}, "
         f"hidden {H}, batch {B}; seconds per epoch, median of {args.repeats}"
@@ -64,14 +70,13 @@ def main():
         f"{'bucketed/all':>13} {'unbucketed/all':>15}"
     )
     for cell in cells:
-        bucketed = epoch_seconds(seqs, y, cell, H, B, args.repeats, default_pool)
+        bucketed = epoch_seconds(seqs, y, cell, H, B, args.repeats, BUCKET_POOL)
         plain = epoch_seconds(seqs, y, cell, H, B, args.repeats, 1)
-        equal = epoch_seconds(full, y, cell, H, B, args.repeats, default_pool)
+        equal = epoch_seconds(full, y, cell, H, B, args.repeats, BUCKET_POOL)
         print(
             f"{cell:5} {bucketed:9.3f} {plain:11.3f} {equal:8.3f} "
             f"{bucketed / equal:12.2f}x {plain / equal:14.2f}x"
         )
-    base.BUCKET_POOL = default_pool
     print(f"ideal (mean length / 200): {lengths.mean() / T:.2f}x")
 
 

@@ -20,7 +20,7 @@ def _sizes(text):
     try:
         sizes = [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like 8,16,32, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected integers like 8,16,32, got {text!r}") from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
     return sizes

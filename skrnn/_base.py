@@ -25,6 +25,7 @@ from ._patching import auto_patch_size, patch
 from ._persistence import VersionedStateMixin
 from ._sequence_scaling import SequenceStandardization
 from ._training import (
+    Prepared,
     Standardization,
     batch_steps,
     fit_lbfgs,
@@ -61,7 +62,7 @@ ATTRIBUTES_FEATURES_DOC = """\
     n_features_in_ : int
         Features per time step for 3-D X; number of columns (time steps) for
         2-D X, which is read as univariate sequences.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a 2-D DataFrame with string columns.
 """
 ATTRIBUTES_FIT_DOC = """\
@@ -79,11 +80,11 @@ ATTRIBUTES_FIT_DOC = """\
     patch_size_ : int
         Steps per patch the network reads (1: every step; see
         ``patch_size``).
-    sequence_features_ : ndarray of bool, shape (n_features_in_,), or None
+    sequence_features_ : ndarray of bool, shape (`n_features_in_`,), or None
         The features standardised by each sequence's own statistics (all of
         them with ``standardize="sequence"``; those that need it with
         "auto", see ``standardize``); None if there are none.
-    level_inputs_, scale_inputs_ : ndarray of bool, shape (n_features_in_,), or None
+    level_inputs_, scale_inputs_ : ndarray of bool, shape (`n_features_in_`,), or None
         Of ``sequence_features_``: the features whose per-sequence mean
         (level) and log standard deviation (scale) the network reads as
         extra channels (those that vary across the training sequences);
@@ -107,8 +108,8 @@ ATTRIBUTES_FIT_DOC = """\
         ``weight_hh_l{k}`` (G*hidden_size, hidden_size), ``bias_ih_l{k}``,
         ``bias_hh_l{k}`` (G*hidden_size,), with a ``_reverse`` twin for the
         backward direction (G = 1, 4, 3 for rnn, lstm, gru); and the head,
-        ``head.weight`` (n_outputs_, hidden_size * directions) and
-        ``head.bias`` (n_outputs_,), as ``nn.Linear``, reading
+        ``head.weight`` (`n_outputs_`, hidden_size * directions) and
+        ``head.bias`` (`n_outputs_`,), as ``nn.Linear``, reading
         ``[h_forward, h_backward]``. Views into the one parameter vector:
         writing into them changes the model.
 """
@@ -558,7 +559,13 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         # the epochs is not an error: the solvers keep the best weights so far.
         with unchanged_on_error(self):
             data, validation, net, scaled = self._prepare(
-                X, y, sample_weight, first_pass, incremental, classes, rng
+                X,
+                y,
+                sample_weight,
+                first_pass=first_pass,
+                incremental=incremental,
+                classes=classes,
+                rng=rng,
             )
             if first_pass:
                 self._net = net
@@ -574,10 +581,10 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                     self._net,
                     scaled,
                     data,
-                    validation,
                     rng,
-                    incremental,
-                    self._validation_score,
+                    validation=validation,
+                    score=self._validation_score,
+                    incremental=incremental,
                 )
             raw = self._standardization.to_raw(self._net, scaled)
             if not np.isfinite(raw).all():  # unreachable by design: guard
@@ -617,50 +624,34 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             if first_pass or getattr(self, "best_loss_", None) is None:
                 self.best_loss_ = np.inf
 
-    def _prepare(self, X, y, sample_weight, first_pass, incremental, classes, rng):
+    def _prepare(self, X, y, sample_weight, *, first_pass, incremental, classes, rng):
         """Validate and prepare everything a fit needs, changing only the
         attributes validation records (restored by the caller on failure).
 
-        Returns the TrainingSet, the validation TrainingSet (or None), the
-        network to train (new on a first pass) and the starting weights in
-        the standardised space.
+        Returns a ``Prepared``: the training set, the validation part (or
+        None), the network to train (new on a first pass) and the starting
+        weights in the standardised space.
         """
         X, lengths = check_X(self, X, reset=first_pass)
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(
-                sample_weight, X[:, 0], dtype=np.float64, ensure_non_negative=True
-            )
-            if not sw.any():
-                raise ValueError("Sample weights must contain at least one non-zero number.")
-            check_training_weights(
-                sw, None, X.dtype if first_pass else self._params.dtype, ["sample_weight"]
-            )
+        sw = self._checked_sample_weight(sample_weight, X, first_pass)
         if first_pass:
             self.patch_size_ = self._resolve_patch_size(X, lengths)
             self._fit_sequence_scaling(X, lengths, sw)
         X, lengths = self._patched(self._sequence_scaled(X, lengths), lengths)
         if not first_pass:
             X = X.astype(self._params.dtype, copy=False)
-        n_samples = X.shape[0]
         Y = self._prepare_targets(
             y,
-            n_samples,
+            X.shape[0],
             X.dtype,
             reset=first_pass,
             n_timesteps=X.shape[1] if self.return_sequences else None,
             lengths=lengths,
             classes=classes,
         )
-        if sw is not None:
-            with np.errstate(over="ignore"):  # too large for X.dtype: refused below
-                sw = sw.astype(X.dtype)
-        class_w, step_w = self._target_weights(Y, lengths, incremental)
-        if class_w is not None or step_w is not None:  # sample weights alone: checked above
-            if class_w is not None:
-                sw = class_w.astype(X.dtype) if sw is None else sw * class_w
-            given = ["sample_weight"] if sample_weight is not None else []
-            check_training_weights(sw, step_w, X.dtype, given + ["class_weight"])
+        sw, step_w = self._training_weights(
+            Y, lengths, sw, X.dtype, weighted=sample_weight is not None, incremental=incremental
+        )
         data = merge_duplicates(
             X,
             Y,
@@ -678,11 +669,47 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         validation = None
         if self._holds_out(data, incremental):
             data, validation = self._split_validation(data, rng)
+        net, params = self._starting_network(X.shape[2], Y.shape[-1], X.dtype, first_pass, rng)
+        return Prepared(data, validation, net, params)
+
+    def _checked_sample_weight(self, sample_weight, X, first_pass):
+        """``sample_weight`` as float64 (n_samples,), checked, or None."""
+        if sample_weight is None:
+            return None
+        sw = _check_sample_weight(
+            sample_weight, X[:, 0], dtype=np.float64, ensure_non_negative=True
+        )
+        if not sw.any():
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        check_training_weights(
+            sw, None, X.dtype if first_pass else self._params.dtype, ["sample_weight"]
+        )
+        return sw
+
+    def _training_weights(self, Y, lengths, sw, dtype, *, weighted, incremental):
+        """Sample weights times class weights, in ``dtype`` (the training
+        data's), and per-step class weights: ``(per sequence or None, per step
+        or None)``."""
+        if sw is not None:
+            with np.errstate(over="ignore"):  # too large for the dtype: refused below
+                sw = sw.astype(dtype)
+        class_w, step_w = self._target_weights(Y, lengths, incremental)
+        if class_w is not None or step_w is not None:  # sample weights alone: checked
+            if class_w is not None:
+                sw = class_w.astype(dtype) if sw is None else sw * class_w
+            given = ["sample_weight"] if weighted else []
+            check_training_weights(sw, step_w, dtype, given + ["class_weight"])
+        return sw, step_w
+
+    def _starting_network(self, n_features, n_outputs, dtype, first_pass, rng):
+        """The network to train and its starting weights (standardised space):
+        a new one on a first pass (``weights_init`` or drawn), else the
+        fitted one (warm start, partial_fit)."""
         spec = dict(
             cell=self.cell,
-            n_features=X.shape[2],
+            n_features=n_features,
             hidden_size=self.hidden_size,
-            n_outputs=Y.shape[-1],
+            n_outputs=n_outputs,
             out_activation=self.out_activation_,
             activation=self.activation,
             num_layers=self.num_layers,
@@ -695,17 +722,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         if not first_pass:
             self._check_warm_start_compatible(spec)
             self._net.dropout = float(self.dropout)
-            return (
-                data,
-                validation,
-                self._net,
-                self._standardization.from_raw(self._net, self._params),
-            )
+            return self._net, self._standardization.from_raw(self._net, self._params)
         net = RNNNetwork(**spec)
         if self.weights_init is not None:
-            raw = net.params_from(self.weights_init, X.dtype)
-            return data, validation, net, self._standardization.from_raw(net, raw)
-        return data, validation, net, net.init_params(rng, X.dtype, scheme=self.init)
+            raw = net.params_from(self.weights_init, dtype)
+            return net, self._standardization.from_raw(net, raw)
+        return net, net.init_params(rng, dtype, scheme=self.init)
 
     # ------------------------------------------------- patches, standardisation
     def _resolve_patch_size(self, X, lengths):

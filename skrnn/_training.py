@@ -284,20 +284,21 @@ def merge_duplicates(X, Y, lengths, sw, step_w, keep_order):
     )
 
 
-def minibatches(n_samples, batch_size, lengths, shuffle, rng):
+def minibatches(n_samples, batch_size, lengths, shuffle, rng, bucket_pool=BUCKET_POOL):
     """Index (slice or array) of each minibatch of one epoch.
 
     Equal lengths: consecutive slices of one permutation (MLP's batching).
     Variable lengths and ``shuffle``: the permutation is cut into pools of
-    ``BUCKET_POOL`` batches, each pool sorted by length and cut into batches,
-    and the batches are visited in random order.
+    ``bucket_pool`` batches, each pool sorted by length and cut into batches,
+    and the batches are visited in random order (``bucket_pool=1``: plain
+    shuffled batches).
     """
     if not shuffle:
         return [slice(s, min(s + batch_size, n_samples)) for s in range(0, n_samples, batch_size)]
     order = rng.permutation(n_samples)
-    if lengths is None or BUCKET_POOL <= 1:
+    if lengths is None or bucket_pool <= 1:
         return [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
-    pool = batch_size * BUCKET_POOL
+    pool = batch_size * bucket_pool
     batches = []
     for p in range(0, n_samples, pool):
         chunk = order[p : p + pool]
@@ -515,19 +516,22 @@ def training_loss(est, net, params, data, batch_size):
     return accumulated / data.seen()
 
 
-class _Epoch:
+class Epoch:
     """One pass over the minibatches: the loss summed by weight, or a problem."""
 
-    def __init__(self, est, net, opt, data, batch_size, dropout, rng):
+    def __init__(self, est, net, opt, data, batch_size, dropout, rng, bucket_pool=BUCKET_POOL):
         self.est, self.net, self.opt, self.data = est, net, opt, data
         self.batch_size, self.dropout, self.rng = batch_size, dropout, rng
+        self.bucket_pool = bucket_pool
 
     def run(self, params):
         """Train one epoch; return (summed weighted loss, problem or None)."""
         est, data, dropout = self.est, self.data, self.dropout
         tic = last_print = time.perf_counter()
         accumulated = 0.0
-        batches = minibatches(len(data), self.batch_size, data.lengths, est.shuffle, self.rng)
+        batches = minibatches(
+            len(data), self.batch_size, data.lengths, est.shuffle, self.rng, self.bucket_pool
+        )
         for b, idx in enumerate(batches):
             batch = data.batch(idx)  # weights > 0: zeros were dropped
             if dropout is not None:
@@ -547,7 +551,30 @@ class _Epoch:
         return accumulated, None
 
 
-def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
+class Prepared(NamedTuple):
+    """What a fit trains: ``BaseRNN._prepare``'s result."""
+
+    data: TrainingSet  # the training sequences
+    validation: "TrainingSet | None"  # held out for early stopping, or None
+    net: "object"  # the RNNNetwork to train
+    params: np.ndarray  # starting weights, in the standardised space
+
+
+def make_epoch(est, net, params, data, rng, *, bucket_pool=None):
+    """The ``Epoch`` a stochastic fit of ``est`` runs (and the benchmarks
+    time): the estimator's optimiser (made if it has none), batch size and
+    dropout stream. ``bucket_pool`` overrides ``BUCKET_POOL``."""
+    if getattr(est, "_optimizer", None) is None:
+        est._optimizer = make_optimizer(est, params)
+    dropout = None
+    if est.dropout:  # its own stream: the masks are keyed by content
+        dropout = SequenceDropout(data.keys, np.random.RandomState(rng.randint(2**31 - 1)))
+    batch_size = resolve_batch_size(est, len(data))
+    pool = BUCKET_POOL if bucket_pool is None else bucket_pool
+    return Epoch(est, net, est._optimizer, data, batch_size, dropout, rng, pool)
+
+
+def fit_stochastic(est, net, params, data, rng, *, validation, score, incremental):
     """sgd/adam epochs on ``params`` (in place) until the stopping rule says stop.
 
     ``validation`` (early stopping) is a TrainingSet scored after every epoch
@@ -556,11 +583,9 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
     ``validation_scores_`` / ``best_validation_score_``. On divergence or
     Ctrl-C the weights of the best epoch are restored.
     """
-    if not incremental or getattr(est, "_optimizer", None) is None:
-        est._optimizer = make_optimizer(est, params)
-    dropout = None
-    if est.dropout:  # its own stream: the masks are keyed by content
-        dropout = SequenceDropout(data.keys, np.random.RandomState(rng.randint(2**31 - 1)))
+    if not incremental:
+        est._optimizer = None
+    epoch = make_epoch(est, net, params, data, rng)
     early = validation is not None
     rule = StoppingRule(
         est.tol,
@@ -569,9 +594,6 @@ def fit_stochastic(est, net, params, data, validation, rng, incremental, score):
         best=est.best_validation_score_ if early else est.best_loss_,
         count=est._no_improvement_count,
         params=params,
-    )
-    epoch = _Epoch(
-        est, net, est._optimizer, data, resolve_batch_size(est, len(data)), dropout, rng
     )
     est.n_iter_ = 0
     try:

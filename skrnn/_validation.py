@@ -175,6 +175,20 @@ def check_X(estimator, X, *, reset, lazy=False):
     ``feature_names_in_`` for a DataFrame); otherwise check X against them.
     """
     name = type(estimator).__name__
+    X = _as_array(X, name)
+    if len(X.shape) == 3:
+        return _check_3d(estimator, X, name, reset=reset, lazy=lazy)
+    if len(X.shape) > 3 or (len(X.shape) == 0 and hasattr(X, "shape")):
+        raise ValueError(
+            f"{name} expects X of shape (n_samples, n_timesteps, n_features) or "
+            f"(n_samples, n_timesteps), got {_describe(X)}."
+        )
+    return _check_2d(estimator, X, name, reset=reset)
+
+
+def _as_array(X, name):
+    """X as something with a shape: an array, a DataFrame, or what
+    ``check_array`` reads; sparse input and non-numbers are refused."""
     if sp.issparse(X):
         raise TypeError(
             f"{name} does not accept sparse input (got a {type(X).__name__}): pass "
@@ -192,60 +206,64 @@ def check_X(estimator, X, *, reset, lazy=False):
         X = np.empty(X.shape)
     if len(X.shape) in (2, 3):
         _refuse_non_numbers(X, name)
-    ndim = len(X.shape)
+    return X
 
-    if ndim == 3:
-        bad = _first_where(X, np.isinf) if X.dtype.kind == "f" else None
-        if bad is not None:
-            i, t, f = bad
-            raise ValueError(
-                f"{name}: Input X contains infinity in sequence {i} at time step {t} "
-                f"(feature {f}); every value must be finite (NaN only as padding)."
-            )
-        X = check_array(
-            X,
-            allow_nd=True,
-            dtype=FLOATS,
-            input_name="X",
-            estimator=estimator,
-            ensure_all_finite="allow-nan",
-        )
-        _, T, F = X.shape
-        if T == 0 or F == 0:
-            raise ValueError(
-                f"{name} needs sequences with at least one time step and one "
-                f"feature, got X of shape {X.shape}."
-            )
-        if reset:
-            estimator.n_features_in_ = F
-            estimator._univariate_columns = False
-            if hasattr(estimator, "feature_names_in_"):
-                del estimator.feature_names_in_
-        elif estimator._univariate_columns and F != 1:
-            raise ValueError(
-                f"X has {F} features per time step, but {name} was fitted on 2-D "
-                "X, i.e. univariate sequences with 1 feature per time step."
-            )
-        elif not estimator._univariate_columns and F != estimator.n_features_in_:
-            raise ValueError(
-                f"X has {F} features per time step, but {name} was fitted with "
-                f"{estimator.n_features_in_} features per time step."
-            )
-        if not reset:
-            _refuse_overflow(estimator, X, name)
-        lengths = _lengths_from_nan_padding(X, name)
-        if lazy:
-            return X, lengths
-        if lengths is not None:
-            X = np.where(np.isnan(X), 0, X)  # padding values are never read
-        return np.ascontiguousarray(X), lengths
 
-    if ndim > 3 or (ndim == 0 and hasattr(X, "shape")):
+def _check_3d(estimator, X, name, *, reset, lazy):
+    """``check_X`` for a 3-D array (n, T, F), NaN padding allowed."""
+    bad = _first_where(X, np.isinf) if X.dtype.kind == "f" else None
+    if bad is not None:
+        i, t, f = bad
         raise ValueError(
-            f"{name} expects X of shape (n_samples, n_timesteps, n_features) or "
-            f"(n_samples, n_timesteps), got {_describe(X)}."
+            f"{name}: Input X contains infinity in sequence {i} at time step {t} "
+            f"(feature {f}); every value must be finite (NaN only as padding)."
+        )
+    X = check_array(
+        X,
+        allow_nd=True,
+        dtype=FLOATS,
+        input_name="X",
+        estimator=estimator,
+        ensure_all_finite="allow-nan",
+    )
+    _, T, F = X.shape
+    if T == 0 or F == 0:
+        raise ValueError(
+            f"{name} needs sequences with at least one time step and one "
+            f"feature, got X of shape {X.shape}."
+        )
+    if reset:
+        estimator.n_features_in_ = F
+        estimator._univariate_columns = False
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    else:
+        _check_features_per_step(estimator, F, name)
+        _refuse_overflow(estimator, X, name)
+    lengths = _lengths_from_nan_padding(X, name)
+    if lazy:
+        return X, lengths
+    if lengths is not None:
+        X = np.where(np.isnan(X), 0, X)  # padding values are never read
+    return np.ascontiguousarray(X), lengths
+
+
+def _check_features_per_step(estimator, F, name):
+    """3-D X at predict: F features per step, as at fit."""
+    if estimator._univariate_columns and F != 1:
+        raise ValueError(
+            f"X has {F} features per time step, but {name} was fitted on 2-D "
+            "X, i.e. univariate sequences with 1 feature per time step."
+        )
+    if not estimator._univariate_columns and F != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {F} features per time step, but {name} was fitted with "
+            f"{estimator.n_features_in_} features per time step."
         )
 
+
+def _check_2d(estimator, X, name, *, reset):
+    """``check_X`` for 2-D X: univariate sequences (n, T), read as (n, T, 1)."""
     if not reset and not estimator._univariate_columns:
         # fitted on 3-D data: 2-D X is univariate sequences of any length
         X = check_array(X, dtype=FLOATS, input_name="X", estimator=estimator)
