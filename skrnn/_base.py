@@ -129,7 +129,7 @@ PARAMETERS_DOC = """\
         h_{t-1} + b_hh)`` (``nn.RNN``); "lstm" is ``nn.LSTM`` (gates i, f, g,
         o); "gru" is ``nn.GRU`` (gates r, z, n, the reset gate applied to
         ``W_hn h + b_hn``). The gated cells learn long-range dependencies
-        the Elman cell cannot (README, "Long-range dependencies"); GRU is the
+        the Elman cell cannot (user guide, "Speed and benchmarks"); GRU is the
         default, measured across the development panel
         (``benchmarks/bench_defaults.py``).
     activation : {"tanh", "relu"}, default="tanh"
@@ -225,7 +225,7 @@ PARAMETERS_DOC = """\
         Unless False, the regressor's targets are standardised too
         (``target_mean_``, ``target_scale_``), folded back into the head.
         Departs from MLP, which scales nothing. Measured on the development
-        panel (README, "Learning out of the box"; means of three seeds),
+        panel (user guide, "The defaults, measured"; means of three seeds),
         "auto" matches or beats both "sequence" and "global" on every set:
         PLAID 0.785 (global 0.505), Tecator R^2 0.993 (0.587), digits 0.979
         ("sequence" 0.960), UnitTest 0.924 ("sequence" 0.864).
@@ -305,8 +305,8 @@ PARAMETERS_DOC = """\
         epochs too noisily to choose the weights by (on scikit-learn's
         ``check_regressors_train`` the kept LSTM weights fit the training
         data to R^2 below 0.5). On a small, noisy regression set True is
-        worth trying: README, CardanoSentiment's R^2 -0.46 -> -0.24 over five
-        seeds.
+        worth trying (user guide, "The defaults, measured"):
+        CardanoSentiment's R^2 -0.46 -> -0.24 over five seeds.
     validation_fraction : float, default=0.1
         Share of the sequences held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999

@@ -31,7 +31,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Number of outputs.
     out_activation_ : str
         "identity".
-    target_mean_, target_scale_ : ndarray of shape (n_outputs_,) or None
+    target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,) or None
         Mean and standard deviation of each target by which the network was
         trained (``standardize``; None with ``standardize=False``). Already
         folded into ``weights_``: ``predict`` returns targets in their units.

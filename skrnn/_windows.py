@@ -14,11 +14,43 @@ period being forecast. A target value after t is never in the window.
 """
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 FILL_METHODS = ("ffill", "bfill", "interpolate", "zero")
+
+
+class Regular(NamedTuple):
+    """Data on a regular index, and its frequency."""
+
+    data: pd.Series | pd.DataFrame
+    freq: object  # a pandas offset, a PeriodIndex's frequency, or an integer step
+
+
+class Windows(NamedTuple):
+    """Sliding windows over aligned arrays (see ``window_arrays``)."""
+
+    X: np.ndarray  # (n_windows, window, k + e * horizon)
+    Y: np.ndarray  # (n_windows, horizon, k)
+
+
+def is_count(value, minimum=1):
+    """Whether ``value`` is an integer >= ``minimum``, and not a boolean
+    (True is an integer to Python, but no count)."""
+    return (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, (bool, np.bool_))
+        and value >= minimum
+    )
+
+
+def check_count(value, name, minimum=1, meaning=""):
+    """Refuse ``value`` unless ``is_count(value, minimum)``: "``name`` must
+    be an integer >= ``minimum`` ``meaning``, got ``value``"."""
+    if not is_count(value, minimum):
+        raise ValueError(f"{name} must be an integer >= {minimum}{meaning}, got {value!r}.")
 
 
 def _name(label):
@@ -36,7 +68,7 @@ def _show(value):
 def regularize(data, *, fill=None, freq=None, what="y"):
     """``data`` (Series or DataFrame) on a regular index, checked.
 
-    Returns ``(data, freq)`` where ``freq`` is a pandas offset (datetime),
+    Returns ``Regular(data, freq)`` where ``freq`` is a pandas offset (datetime),
     the PeriodIndex's frequency, or the integer step (integer index).
     Missing periods are an error unless ``fill`` names how to fill them
     (``FILL_METHODS``; ``fill`` also fills NaN values); ``freq`` is the
@@ -76,7 +108,7 @@ def regularize(data, *, fill=None, freq=None, what="y"):
         data = data.set_axis(full)  # the same labels, with the frequency set
     if fill is not None:
         data = _fill(data, fill)
-    return data, offset
+    return Regular(data, offset)
 
 
 def index_kind(index):
@@ -327,20 +359,20 @@ def check_finite(frame, what):
 
 
 def checked_frame(data, *, fill=None, freq=None, what="y"):
-    """``(frame, freq)``: ``data`` regularized (``regularize``), as a float64
-    DataFrame without NaN or infinity."""
+    """``Regular(frame, freq)``: ``data`` regularized (``regularize``), as a
+    float64 DataFrame without NaN or infinity."""
     data, offset = regularize(data, fill=fill, freq=freq, what=what)
     frame = numeric_frame(data, what)
     check_finite(frame, what)
-    return frame, offset
+    return Regular(frame, offset)
 
 
 def window_arrays(targets, exog, window, horizon):
     """Windows over aligned arrays ``targets`` (n, k) and ``exog`` (n, e) or None.
 
-    Returns ``X`` (n_windows, window, k + e * horizon) and ``Y`` (n_windows,
-    horizon, k): window i ends at row ``window - 1 + i`` and its targets are
-    the ``horizon`` rows after it.
+    Returns ``Windows(X, Y)``: ``X`` (n_windows, window, k + e * horizon)
+    and ``Y`` (n_windows, horizon, k); window i ends at row ``window - 1 +
+    i`` and its targets are the ``horizon`` rows after it.
     """
     n = len(targets)
     n_windows = n - window - horizon + 1
@@ -348,7 +380,7 @@ def window_arrays(targets, exog, window, horizon):
     X = np.lib.stride_tricks.sliding_window_view(feats, window, axis=0)[:n_windows]
     X = np.ascontiguousarray(X.transpose(0, 2, 1))
     Y = np.lib.stride_tricks.sliding_window_view(targets[window:], horizon, axis=0)
-    return X, np.ascontiguousarray(Y.transpose(0, 2, 1))
+    return Windows(X, np.ascontiguousarray(Y.transpose(0, 2, 1)))
 
 
 def _features(targets, exog, horizon):
@@ -402,12 +434,17 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
+        The windows: per row, the targets, then the exogenous leads.
     y : ndarray of shape (n_windows,), (n_windows, horizon) or (n_windows, horizon, n_targets)
         ``(n_windows,)`` for one target and ``horizon=1``; ``(n_windows,
         horizon)`` for one target; else one column per target on the last axis.
     index : pandas Index of length n_windows
         The period of each window's first target (``y[i, k]`` is ``k``
         periods later).
+
+    See Also
+    --------
+    skrnn.forecasting.RNNForecaster : Fits a network on these windows and forecasts.
 
     Examples
     --------
@@ -420,13 +457,8 @@ def make_windows(data, window, horizon=1, *, target=None, fill=None, freq=None):
     >>> X[0, :, 0].tolist(), str(index[0].date())
     ([0.0, 1.0, 2.0], '2024-01-04')
     """
-    for name, value in (("window", window), ("horizon", horizon)):
-        if (
-            isinstance(value, (bool, np.bool_))
-            or not isinstance(value, (int, np.integer))
-            or value < 1
-        ):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    check_count(window, "window")
+    check_count(horizon, "horizon")
     data, _ = regularize(data, fill=fill, freq=freq, what="data")
     frame = numeric_frame(data, "data")
     targets = _targets(target, frame.columns)

@@ -175,7 +175,7 @@ class SequenceScaler(_SequenceOutputMixin, OneToOneFeatureMixin, TransformerMixi
         As for the skrnn estimators: the size of the last axis of 3-D X or of
         the sequences of a list; for 2-D X the number of columns, which
         ``transform`` then requires, as every scikit-learn transformer.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a 2-D DataFrame with string column names.
 
     See Also
@@ -484,7 +484,7 @@ class SequencePatcher(_SequenceOutputMixin, TransformerMixin, BaseEstimator):
         As for the skrnn estimators: the size of the last axis of 3-D X or of
         the sequences of a list; for 2-D X the number of columns, which
         ``transform`` then requires, as every scikit-learn transformer.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a 2-D DataFrame with string column names.
 
     See Also

@@ -11,6 +11,8 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from threadpoolctl import threadpool_limits
 
+from skrnn import RNNClassifier, RNNRegressor
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_blas_thread_per_worker():
@@ -49,6 +51,38 @@ def sequences_of_lengths(
     ``loc`` and ``scale`` may be one value per feature."""
     rng = np.random.default_rng(seed)
     return [(loc + scale * rng.normal(size=(T, n_features))).astype(dtype) for T in lengths]
+
+
+# Every cell, shallow and one-way or stacked and bidirectional.
+ARCHITECTURES = [
+    dict(cell=cell, num_layers=layers, bidirectional=bidirectional)
+    for cell in ("rnn", "lstm", "gru")
+    for layers, bidirectional in ((1, False), (2, True))
+]
+
+
+def architecture_id(architecture):
+    """A test id for one of ``ARCHITECTURES``, e.g. "lstm-2-True"."""
+    return "-".join(map(str, architecture.values()))
+
+
+def fit_small(kind, architecture, **params):
+    """A small model (``kind`` "reg" or "clf") of an architecture, fitted for a
+    few epochs on ``sequences()`` (labels: the sign of the target); returns
+    the model and X."""
+    X, y = sequences()
+    params = dict(hidden_size=5, max_iter=5, random_state=0, **architecture, **params)
+    if kind == "reg":
+        return RNNRegressor(**params).fit(X, y), X
+    return RNNClassifier(**params).fit(X, (y > 0).astype(int)), X
+
+
+def outputs(est, X):
+    """What a fitted model answers: predict, and predict_proba if it has one."""
+    out = [est.predict(X)]
+    if hasattr(est, "predict_proba"):
+        out.append(est.predict_proba(X))
+    return out
 
 
 class PaddedBatch(NamedTuple):

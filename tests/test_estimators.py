@@ -1,15 +1,15 @@
-"""What users rely on: the scikit-learn workflow, persistence, inputs, outputs."""
+"""What users rely on: the scikit-learn workflow, weights_, inputs, outputs,
+solvers, gated and stacked cells (persistence: test_persistence.py; n_jobs:
+test_parallel.py)."""
 
-import pickle
 import re
-import warnings
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+import scipy.sparse
+from conftest import sequences
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -19,15 +19,8 @@ from skrnn import RNNClassifier, RNNRegressor
 ESTIMATORS = [RNNRegressor, RNNClassifier]
 
 
-def sequences(n=60, T=6, F=3, seed=0):
-    """Regression: y is the mean of the first feature; labels: its sign."""
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, F))
-    y = X[:, :, 0].mean(axis=1)
-    return X, y
-
-
 def data_for(Estimator, **kw):
+    """``sequences(**kw)``; for the classifier, labels "up"/"down" by the sign."""
     X, y = sequences(**kw)
     return (X, y) if Estimator is RNNRegressor else (X, np.where(y > 0, "up", "down"))
 
@@ -51,39 +44,21 @@ def small(Estimator, **params):
     return Estimator(**params)
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
-
-
 # ---------------------------------------------------------------- workflow
-def test_grid_search_over_hidden_size_on_3d_X():
-    X, y = data_for(RNNClassifier, n=90)
+def test_grid_search_finds_the_hidden_size_the_task_needs():
+    """Two independent targets through one hidden unit: the linear head makes
+    two affine functions of one number, R^2 about 0.5 at best; four units hold
+    both. The search must choose 4 and refit a 4-unit network."""
+    X, y = sequences(n=90)
+    Y = np.c_[y, X[:, :, 1].mean(axis=1)]
     search = GridSearchCV(
-        small(RNNClassifier, solver="lbfgs"), {"hidden_size": [2, 4, 8]}, cv=3
-    ).fit(X, y)
-    assert search.best_params_["hidden_size"] in (2, 4, 8)
-    assert search.cv_results_["mean_test_score"].shape == (3,)
-    assert (
-        search.best_estimator_.weights_["weight_hh_l0"].shape
-        == (search.best_params_["hidden_size"],) * 2
-    )
-    assert search.score(X, y) > 0.8
-
-
-def test_grid_search_n_jobs_2_equals_serial():
-    X, y = data_for(RNNRegressor)
-    grid = {"hidden_size": [3, 6], "alpha": [1e-4, 1e-2]}
-    serial = GridSearchCV(small(RNNRegressor), grid, cv=2).fit(X, y)
-    parallel = GridSearchCV(small(RNNRegressor), grid, cv=2, n_jobs=2).fit(X, y)
-    np.testing.assert_allclose(
-        serial.cv_results_["mean_test_score"],
-        parallel.cv_results_["mean_test_score"],
-        rtol=1e-12,
-    )
-    assert serial.best_params_ == parallel.best_params_
+        small(RNNRegressor, solver="lbfgs", max_iter=100), {"hidden_size": [1, 4]}, cv=3
+    ).fit(X, Y)
+    one, four = search.cv_results_["mean_test_score"]
+    assert one < 0.6 and four > 0.9
+    assert search.best_params_ == {"hidden_size": 4}
+    assert search.best_estimator_.weights_["weight_hh_l0"].shape == (4, 4)
+    assert search.score(X, Y) > 0.9
 
 
 def test_cross_val_score():
@@ -99,38 +74,6 @@ def test_pipeline_with_function_transformer():
     pipe = make_pipeline(double, small(RNNRegressor)).fit(X, y)
     direct = small(RNNRegressor).fit(2 * X, y)
     np.testing.assert_array_equal(pipe.predict(X), direct.predict(2 * X))
-
-
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_clone_is_unfitted_with_same_params(Estimator):
-    est = small(Estimator, solver="sgd", max_grad_norm=2.0).fit(*data_for(Estimator))
-    twin = clone(est)
-    assert twin.get_params() == est.get_params()
-    with pytest.raises(NotFittedError):
-        twin.predict(data_for(Estimator)[0])
-    with pytest.raises(AttributeError, match="not fitted"):
-        twin.weights_
-
-
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-@pytest.mark.parametrize("dump,load", [(pickle.dumps, pickle.loads), ("joblib", "joblib")])
-def test_pickle_round_trip_predicts_identically(Estimator, dump, load, tmp_path):
-    X, y = data_for(Estimator)
-    est = small(Estimator).fit(X, y)
-    if dump == "joblib":
-        joblib.dump(est, tmp_path / "model.joblib")
-        restored = joblib.load(tmp_path / "model.joblib")
-    else:
-        restored = load(dump(est))
-    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
-    if Estimator is RNNClassifier:
-        np.testing.assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
-    for name, value in est.weights_.items():
-        np.testing.assert_array_equal(restored.weights_[name], value)
-    # still views of the flat vector after unpickling: writing one changes predict
-    assert all(np.shares_memory(v, restored._params) for v in restored.weights_.values())
-    restored.weights_["head.bias"][...] += 10.0
-    assert not np.array_equal(restored._forward_output(X), est._forward_output(X))
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
@@ -354,9 +297,8 @@ def test_bad_X_in_predict_is_a_clear_error(Estimator, X, error, match):
 
 
 def test_sparse_X_is_a_clear_type_error():
-    sp = pytest.importorskip("scipy.sparse")
     with pytest.raises(TypeError, match="does not accept sparse input"):
-        small(RNNRegressor).fit(sp.csr_matrix(np.ones((4, 3))), np.ones(4))
+        small(RNNRegressor).fit(scipy.sparse.csr_matrix(np.ones((4, 3))), np.ones(4))
 
 
 def test_bad_y_is_a_clear_error():
@@ -490,10 +432,8 @@ def test_tol_and_n_iter_no_change_stop_training():
 
 def test_convergence_warning_at_max_iter():
     X, y = sequences()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        with pytest.raises(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
-            small(RNNRegressor, max_iter=3, tol=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+        small(RNNRegressor, max_iter=3, tol=0).fit(X, y)
 
 
 def test_invscaling_and_adaptive_schedules():
@@ -542,26 +482,6 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds", lines[0])
     small(RNNRegressor, verbose=False, max_iter=4).fit(X, y)
     assert capsys.readouterr().out == ""
-
-
-@pytest.mark.parametrize("warm_start", [False, True])
-def test_failed_fit_leaves_a_fitted_estimator_unchanged(warm_start):
-    X, y = data_for(RNNClassifier)
-    clf = small(RNNClassifier, warm_start=warm_start).fit(X, y)
-    before = (clf.predict_proba(X), dict(clf.__dict__))
-    bad = [
-        (np.zeros((len(X), 6, 5)), y),  # new feature count: ok without warm start
-        (X, np.full(len(X), "only")),  # one class
-        (np.full_like(X, np.nan), y),  # NaN
-        (X, y[:-1]),  # wrong length
-    ]
-    for Xb, yb in bad[int(not warm_start) :]:
-        with pytest.raises(ValueError):
-            clf.fit(Xb, yb)
-        np.testing.assert_array_equal(clf.predict_proba(X), before[0])
-        assert clf.__dict__.keys() == before[1].keys()
-        assert clf.n_features_in_ == 3
-        np.testing.assert_array_equal(clf.classes_, ["down", "up"])
 
 
 @pytest.mark.parametrize("first,then", [("adam", "lbfgs"), ("lbfgs", "sgd")])
@@ -613,6 +533,26 @@ def test_predict_in_chunks_equals_one_pass(monkeypatch):
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
     monkeypatch.setattr(base, "PREDICT_MIN_CHUNK", 50)  # capped at 4x: 12 a chunk
     np.testing.assert_allclose(est.predict(X), whole, rtol=1e-13)
+
+
+def test_nan_and_inf_scans_work_chunk_by_chunk(monkeypatch):
+    """X is scanned for NaN and infinity a few sequences at a time (bounded
+    memory on 200,000 sequences); what is found, and where, must not change."""
+    from skrnn import _validation
+
+    monkeypatch.setattr(_validation, "SCAN_ELEMENTS", 7)  # 1 sequence per chunk
+    X, y = sequences()
+    est = small(RNNRegressor).fit(X, y)
+    bad = X.copy()
+    bad[37, 4, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity in sequence 37 at time step 4 .feature 2"):
+        est.predict(bad)
+    padded = X.copy()
+    padded[41, 3:] = np.nan  # padding of one late sequence
+    np.testing.assert_allclose(
+        est.predict(padded)[41], est.predict([X[41, :3]])[0], rtol=1e-12
+    )  # another batch: BLAS rounding only
+    np.testing.assert_array_equal(est.predict(padded)[:41], est.predict(X[:41]))
 
 
 def test_dropout_needs_a_stochastic_solver():
@@ -721,9 +661,8 @@ def test_dropout_is_reproducible_and_training_only(cell):
     np.testing.assert_array_equal(a._params, b._params)
     c = small(RNNRegressor, **{**params, "dropout": 0.0}).fit(X, y)
     assert not np.array_equal(a._params, c._params)
-    # predict uses no dropout: deterministic, and equal to a dropout-free net
-    np.testing.assert_array_equal(a.predict(X), a.predict(X))
-    c.weights_  # same layout
+    # predict uses no dropout: it equals a dropout-free net given a's weights
+    assert list(c.weights_) == list(a.weights_)  # same layout
     for k, v in a.weights_.items():
         c.weights_[k][...] = v
     np.testing.assert_array_equal(a.predict(X), c.predict(X))

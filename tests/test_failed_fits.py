@@ -5,29 +5,30 @@ puts the estimator back exactly as it was; Ctrl-C during the epochs keeps the
 best weights so far; divergence keeps weights whose loss is the one reported.
 """
 
-import warnings
+import re
 
 import numpy as np
 import pytest
+from conftest import sequences
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import skrnn._base as base
+import skrnn._training as training
 from skrnn import RNNClassifier, RNNRegressor
+from skrnn.datasets import make_adding_problem
 
 
 def data(n=40, T=5, F=2, dtype=np.float64, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, F)).astype(dtype)
-    return X, X[:, :, 0].sum(axis=1), (X[:, :, 0].sum(axis=1) > 0).astype(int)
+    """``sequences(...)`` and their labels: the sign of the target, 0 or 1."""
+    X, y = sequences(n, T, F, seed, dtype)
+    return X, y, (y > 0).astype(int)
 
 
 def fitted(Estimator, solver="adam", dtype=np.float64, **params):
     X, y, labels = data(dtype=dtype)
     est = Estimator(hidden_size=4, max_iter=5, solver=solver, random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, labels if Estimator is RNNClassifier else y)
+    return est.fit(X, labels if Estimator is RNNClassifier else y)
 
 
 BAD_WEIGHTS = [  # (estimator, dtype, fit keywords, words of the message)
@@ -91,20 +92,37 @@ def test_unusable_weights_are_refused_before_anything_changes(
     est = fitted(Estimator, solver, dtype)
     before, predictions = state(est), est.predict(X)
     est.set_params(**params)
-    with pytest.raises(
-        ValueError, match=words.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")
-    ):
+    with pytest.raises(ValueError, match=re.escape(words)):
         est.fit(X, target, **fit_kw)
     est.set_params(**{k: None for k in params})
     assert state(est) == before
     np.testing.assert_array_equal(est.predict(X), predictions)
     # a fresh estimator stays unfitted: it cannot predict from random weights
     fresh = Estimator(hidden_size=4, max_iter=5, solver=solver, random_state=0, **params)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(words)):
         fresh.fit(X, target, **fit_kw)
     assert state(fresh) == state(clone(fresh))
     with pytest.raises(NotFittedError):
         fresh.predict(X)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_a_refused_refit_leaves_a_fitted_classifier_unchanged(warm_start, state):
+    X, _, labels = data()
+    clf = fitted(RNNClassifier, warm_start=warm_start)
+    before, proba = state(clf), clf.predict_proba(X)
+    bad = [  # (X, y, words of the message)
+        # another feature count: refused only when the fit would continue
+        (np.zeros((40, 5, 4)), labels, "X has 4 features per time step, but RNNClassifier was"),
+        (X, np.full(40, 2), "[2] not seen in the first fit" if warm_start else "2 classes"),
+        (np.full_like(X, np.nan), labels, "sequence 0 of X is all NaN"),
+        (X, labels[:-1], "X has 40 sequences, y has 39 rows"),
+    ]
+    for Xb, yb, words in bad[int(not warm_start) :]:
+        with pytest.raises(ValueError, match=re.escape(words)):
+            clf.fit(Xb, yb)
+        assert state(clf) == before
+        np.testing.assert_array_equal(clf.predict_proba(X), proba)
 
 
 @pytest.mark.parametrize("warm_start", [False, True])
@@ -200,6 +218,35 @@ def test_ctrl_c_during_training_keeps_weights_that_predict(solver, early, where,
         assert est.n_iter_ == (at - 1) // 4  # the epochs that completed
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
+    X, y = sequences(n=80, F=2)
+    y = np.where(y > 0.1, "up", "down")
+    real = base.RNNNetwork.loss_and_grad
+    calls = {"n": 0}
+
+    def interrupted(net, *args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise KeyboardInterrupt
+        return real(net, *args, **kw)
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", interrupted)
+    params = dict(hidden_size=4, solver=solver, batch_size=40, max_iter=50, random_state=0)
+    clf = RNNClassifier(**params)
+    with pytest.warns(UserWarning, match="interrupted by the user"):
+        clf.fit(X, y)
+    assert clf.predict(X).shape == (80,) and set(clf.predict(X)) <= {"up", "down"}
+    if solver == "adam":
+        assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3  # epoch 4 cut
+    # a second fit starts clean: the same as a fresh estimator's fit
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", real)
+    clf.set_params(max_iter=5).fit(X, y)
+    fresh = RNNClassifier(**{**params, "max_iter": 5}).fit(X, y)
+    np.testing.assert_array_equal(clf._params, fresh._params)
+    assert getattr(clf, "loss_curve_", None) == getattr(fresh, "loss_curve_", None)
+
+
 def diverging_fit(seed):
     """Plain SGD at rate 1 on an unclipped, unscaled ReLU network: it
     diverges within two epochs."""
@@ -241,3 +288,80 @@ def test_divergence_in_the_first_epoch_leaves_a_loss():
     assert est.n_iter_ == 0 and np.isfinite(est.loss_)
     assert est.loss_ == pytest.approx(0.5 * np.mean((est.predict(X) - y) ** 2), rel=1e-3)
     assert f"(training loss {est.loss_:.6g})" in message
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_absurd_learning_rate_stops_with_finite_weights(solver):
+    X, y = make_adding_problem(n_samples=100, n_timesteps=30, random_state=0)
+    est = RNNRegressor(
+        cell="rnn",
+        hidden_size=16,
+        activation="relu",
+        solver=solver,
+        learning_rate_init=1e8,
+        max_grad_norm=None,
+        max_iter=30,
+        random_state=0,
+    )
+    with pytest.warns(
+        ConvergenceWarning,
+        match=r"Training diverged .* Lower "
+        r"learning_rate_init \(now 100000000.0\) or clip gradients",
+    ):
+        est.fit(X, y)
+    assert est.n_iter_ < 30
+    assert np.isfinite(est._params).all() and np.isfinite(est.predict(X)).all()
+
+
+def test_divergence_restores_the_best_epoch(monkeypatch):
+    X, y = sequences(n=80, F=2)
+    snapshots = []
+    update = training.StoppingRule.update
+
+    def record(rule, value, params):  # each epoch's loss and weights
+        snapshots.append((value, params.copy()))
+        update(rule, value, params)
+
+    monkeypatch.setattr(training.StoppingRule, "update", record)
+    calls = {"n": 0}
+    real = base.RNNNetwork.loss_and_grad
+
+    def poisoned(net, *args, **kw):
+        calls["n"] += 1
+        loss, grad = real(net, *args, **kw)
+        if calls["n"] == 9:  # epoch 5 of 2 batches
+            grad[3] = np.nan
+        return loss, grad
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
+    est = RNNRegressor(
+        hidden_size=3,
+        batch_size=40,
+        max_iter=10,
+        early_stopping=False,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
+        est.fit(X, y)
+    assert est.n_iter_ == 4 and len(snapshots) == 4
+    best = min(range(4), key=lambda i: snapshots[i][0])
+    kept = est._standardization.to_raw(est._net, snapshots[best][1])
+    np.testing.assert_array_equal(est._params, kept)
+
+
+def test_lbfgs_backs_off_non_finite_losses(monkeypatch):
+    X, y = sequences(n=80, F=2)
+    real = base.RNNNetwork.loss_and_grad
+    calls = {"n": 0}
+
+    def poisoned(net, *args, **kw):
+        calls["n"] += 1
+        loss, grad = real(net, *args, **kw)
+        return (np.inf if calls["n"] == 3 else loss), grad
+
+    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
+    est = RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"Training diverged \(lbfgs"):
+        est.fit(X, y)
+    assert np.isfinite(est.loss_) and np.isfinite(est.predict(X)).all()

@@ -454,17 +454,43 @@ def test_score_needs_the_periods_after_training():
         f.score(y.iloc[30:].where(y.index[30:] != "2002-09-01"))
 
 
+def parameter(name, *expected):
+    """The words of scikit-learn's InvalidParameterError for ``name``."""
+    return (f"The {name!r} parameter of RNNForecaster must be", *expected)
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(strategy="dirct"), "strategy must be one of"),
-        (dict(strategy="direct"), "strategy='direct' needs horizon"),
-        (dict(window=0), "window must be an integer >= 1"),
-        (dict(differentiation=-1), "differentiation must be None or an integer >= 0"),
-        (dict(calibration_size=1.5), "calibration_size must be None, an integer"),
-        (dict(transformer_y="none"), "transformer_y must be None"),
-        (dict(standardize="yes"), "standardize must be True or False"),
-        (dict(window=39), "y has 40 periods; window=39"),
+        (
+            dict(strategy="dirct"),
+            parameter("strategy", "a str among {", "'recursive'", "Got 'dirct'"),
+        ),
+        (dict(strategy="direct"), ["strategy='direct' needs horizon"]),
+        (dict(window=0), parameter("window", "an int in the range [1, inf). Got 0 instead.")),
+        (dict(window=True), parameter("window", "an int in the range [1, inf). Got True")),
+        (
+            dict(differentiation=-1),
+            parameter("differentiation", "an int in the range [0, inf) or None. Got -1"),
+        ),
+        (
+            dict(calibration_size=1.5),
+            parameter(
+                "calibration_size",
+                "an int in the range [1, inf), a float in the range (0.0, 1.0) or None",
+                "Got 1.5",
+            ),
+        ),
+        (
+            dict(transformer_y="none"),
+            parameter(
+                "transformer_y",
+                "an object implementing 'fit_transform' and 'inverse_transform'",
+                "'passthrough'} or None. Got 'none'",
+            ),
+        ),
+        (dict(standardize="yes"), parameter("standardize", "an instance of 'bool'", "Got 'yes'")),
+        (dict(window=39), ["y has 40 periods; window=39"]),
     ],
 )
 def test_bad_parameters_and_a_failed_fit_leaves_the_forecaster_unchanged(params, message):
@@ -472,7 +498,7 @@ def test_bad_parameters_and_a_failed_fit_leaves_the_forecaster_unchanged(params,
     f = RNNForecaster(LastRow(), window=4).fit(y)
     before = f.predict(3)
     f.set_params(**params)
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=words(*message)):
         f.fit(y)
     f.set_params(**RNNForecaster(LastRow(), window=4).get_params())
     pd.testing.assert_series_equal(f.predict(3), before)

@@ -203,7 +203,11 @@ def test_freq_overrides_the_inferred_frequency():
             pd.RangeIndex(20),
             2.5,
             ValueError,
-            ["freq must be None (infer it), a pandas frequency", "got 2.5"],
+            [
+                "The 'freq' parameter of RNNForecaster must be an int in the range [1, inf), "
+                "an instance of 'str'",
+                "Got 2.5 instead",
+            ],
         ),
     ],
 )

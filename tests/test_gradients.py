@@ -1,6 +1,7 @@
 """BPTT against central finite differences, in float64, for every parameter."""
 
 import zlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -96,7 +97,30 @@ def test_gradient_every_cell_depth_direction_and_output(
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_gradient_with_dropout_between_layers(cell):
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_gradient_with_padding_matches_finite_differences(
+    cell, num_layers, bidirectional, return_sequences, finite_differences
+):
+    """Ragged sequences (lengths 4, 1, 6, 3, padded to 6 steps): padded steps
+    neither update the state nor count in the loss, and BPTT agrees."""
+    rng = np.random.RandomState(zlib.crc32(repr((cell, num_layers, bidirectional)).encode()))
+    net = RNNNetwork(
+        cell, 2, 3, 2, "identity", "tanh", num_layers, bidirectional, return_sequences
+    )
+    params = 2 * net.init_params(rng, np.float64)
+    lengths = np.array([4, 1, 6, 3])
+    X = rng.normal(size=(6, 4, 2))
+    y = rng.normal(size=(6, 4, 2) if return_sequences else (4, 2))
+    args = (X, y)
+    kwargs = dict(sample_weight=rng.uniform(0.5, 2, size=4), alpha=0.1, lengths=lengths)
+    _, grad = net.loss_and_grad(params, *args, **kwargs)
+    numeric = finite_differences(net, params, args, kwargs)
+    np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_gradient_with_dropout_between_layers(cell, finite_differences):
     """With the dropout masks held fixed (same seed), BPTT is exact."""
     rng = np.random.RandomState(3)
     net = RNNNetwork(cell, 2, 4, 2, "identity", "tanh", 3, True, dropout=0.4)
@@ -108,14 +132,7 @@ def test_gradient_with_dropout_between_layers(cell):
         return net.loss_and_grad(p, X, y, dropout=dropout)
 
     _, grad = loss_and_grad(params)
-    numeric = np.empty_like(params)
-    for i in range(params.size):
-        p = params.copy()
-        p[i] += 1e-6
-        up, _ = loss_and_grad(p)
-        p[i] -= 2e-6
-        down, _ = loss_and_grad(p)
-        numeric[i] = (up - down) / 2e-6
+    numeric = finite_differences(SimpleNamespace(loss_and_grad=loss_and_grad), params, ())
     np.testing.assert_allclose(grad, numeric, rtol=0, atol=1e-6 * np.abs(numeric).max())
     # the masks do something, and prediction uses none
     no_drop, _ = net.loss_and_grad(params, X, y)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import ragged_sequences, sequences
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
@@ -30,8 +31,8 @@ def two_shapes(n=20, T=30, seed=0):
 
 
 def regression(n=120, T=8, F=2, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, F))
+    """``sequences(...)``; y: the sum of feature 0 less the last step of feature 1."""
+    X, _ = sequences(n, T, F, seed)
     return X, X[:, :, 0].sum(axis=1) - X[:, -1, 1]
 
 
@@ -408,8 +409,7 @@ def test_patches_and_pooling_refuse_what_they_cannot_do():
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 def test_every_pooling_fits_ragged_sequences(pooling):
-    rng = np.random.RandomState(0)
-    seqs = [rng.normal(size=(rng.randint(3, 12), 2)) for _ in range(40)]
+    seqs, _ = ragged_sequences(n=40, low=3, high=12)
     y = np.array([s[:, 0].max() for s in seqs])
     est = RNNRegressor(
         pooling=pooling, hidden_size=6, solver="lbfgs", max_iter=30, random_state=0
@@ -431,7 +431,7 @@ def test_a_refit_refused_by_the_new_checks_changes_nothing():
     with pytest.raises(ValueError, match=r"needs pooling='last'"):
         est.set_params(return_sequences=False, patch_size="auto", bptt_steps=5).fit(X, y)
     est.set_params(bptt_steps=None)
-    with pytest.raises(ValueError):  # y of the wrong length, after the patches
+    with pytest.raises(ValueError, match="X has 30 sequences, y has 29 rows"):  # after the patches
         est.fit(X[:, :100], y[:-1])
     assert est.patch_size_ == state[0]
     np.testing.assert_array_equal(est.input_mean_, state[1])

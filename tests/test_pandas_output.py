@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from conftest import sequences, sequences_of_lengths
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import (
@@ -36,17 +37,17 @@ TRANSFORMERS = {
 }
 
 
-def sequences(seed=0, lengths=(7, 1, 12, 4, 9), n_features=2):
-    rng = np.random.default_rng(seed)
-    return [10 + 3 * rng.normal(size=(T, n_features)) for T in lengths]
+def ragged(lengths=(7, 1, 12, 4, 9)):
+    """Ragged sequences of two features, around 10."""
+    return sequences_of_lengths(lengths, loc=10.0, scale=3.0)
 
 
 FORMS = {
-    "3d": lambda: np.stack([s[:4] for s in sequences(lengths=(5,) * 6)]),
-    "padded": lambda: to_padded_array(sequences())[0],
-    "list": sequences,
-    "tuple": lambda: tuple(sequences()),
-    "list1d": lambda: [s[:, 0] for s in sequences()],
+    "3d": lambda: np.stack([s[:4] for s in ragged(lengths=(5,) * 6)]),
+    "padded": lambda: to_padded_array(ragged())[0],
+    "list": ragged,
+    "tuple": lambda: tuple(ragged()),
+    "list1d": lambda: [s[:, 0] for s in ragged()],
 }
 
 
@@ -225,10 +226,8 @@ def test_patcher_passes_sklearn_default_output_check():
 
 
 def classification_data(n=16, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 6, 2))
-    y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
-    return X, y
+    X, y = sequences(n, T=6, F=2, seed=seed)
+    return X, (y > 0).astype(int)
 
 
 def small_pipeline(name):

@@ -5,8 +5,9 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import sequences_of_lengths
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -220,11 +221,6 @@ def test_auto_patch_size_errors(kwargs, match):
 # -- SequencePatcher: forms ------------------------------------------------------------
 
 
-def ragged(lengths=(7, 1, 12, 4, 9), n_features=2, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    return [rng.normal(size=(T, n_features)).astype(dtype) for T in lengths]
-
-
 def test_3d_array():
     X = np.random.default_rng(0).normal(size=(5, 10, 3))
     Z = SequencePatcher(patch_size=4).fit_transform(X)
@@ -255,7 +251,7 @@ def test_2d_gives_3d_univariate_patches():
 
 
 def test_list_stays_list_of_patched_sequences():
-    seqs = ragged()
+    seqs = sequences_of_lengths()
     patcher = SequencePatcher(patch_size=4).fit(seqs)
     assert patcher.n_features_in_ == 2
     Z = patcher.transform(seqs)
@@ -270,7 +266,7 @@ def test_list_stays_list_of_patched_sequences():
 
 
 def test_padded_array_stays_padded_and_agrees_with_list():
-    seqs = ragged()
+    seqs = sequences_of_lengths()
     X, lengths = to_padded_array(seqs)  # (5, 12, 2)
     patcher = SequencePatcher(patch_size=5).fit(X)
     Z = patcher.transform(X)
@@ -332,28 +328,28 @@ def test_estimator_after_the_patcher_reads_the_nan_rows_as_padding():
 
 
 def list_with_nan_inside():
-    seqs = ragged()
+    seqs = sequences_of_lengths()
     seqs[2][4, 1] = np.nan  # step 4 of 12: not padding
     return seqs
 
 
 @pytest.mark.parametrize("method", ["fit", "transform", "fit_transform"])
 def test_nan_inside_a_list_sequence_fails_and_changes_nothing(method, state):
-    patcher = SequencePatcher(patch_size=2).fit(ragged())
-    before, Z = state(patcher), patcher.transform(ragged())
+    patcher = SequencePatcher(patch_size=2).fit(sequences_of_lengths())
+    before, Z = state(patcher), patcher.transform(sequences_of_lengths())
     with pytest.raises(
         ValueError,
         match="NaN inside sequence 2 at time step 4 \\(feature 1\\).*only accepted as padding",
     ):
         getattr(patcher, method)(list_with_nan_inside())
     assert state(patcher) == before  # bitwise
-    for a, b in zip(patcher.transform(ragged()), Z):
+    for a, b in zip(patcher.transform(sequences_of_lengths()), Z):
         np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("form", ["list", "list1d", "padded", "3d", "2d"])
 def test_float32_stays_float32(form):
-    seqs = ragged(dtype=np.float32)
+    seqs = sequences_of_lengths(dtype=np.float32)
     X = {
         "list": seqs,
         "list1d": [s[:, 0] for s in seqs],
@@ -369,7 +365,7 @@ def test_float32_stays_float32(form):
 
 
 def test_patch_size_one_only_changes_the_form():
-    seqs = ragged()
+    seqs = sequences_of_lengths()
     X, _ = to_padded_array(seqs)
     Z = SequencePatcher(patch_size=1).fit_transform(X)
     np.testing.assert_array_equal(Z, X)  # NaN where X is NaN
@@ -378,7 +374,7 @@ def test_patch_size_one_only_changes_the_form():
 
 
 def test_transform_other_lengths_and_feature_count_checked():
-    patcher = SequencePatcher(patch_size=3).fit(ragged())
+    patcher = SequencePatcher(patch_size=3).fit(sequences_of_lengths())
     assert patcher.transform(np.ones((2, 20, 2))).shape == (2, 7, 6)
     msg = "X has 3 features per time step, but SequencePatcher was fitted with 2"
     with pytest.raises(ValueError, match=msg):
@@ -388,7 +384,7 @@ def test_transform_other_lengths_and_feature_count_checked():
 
 
 def test_failed_fit_leaves_the_patcher_unchanged():
-    patcher = SequencePatcher(patch_size=2).fit(ragged())
+    patcher = SequencePatcher(patch_size=2).fit(sequences_of_lengths())
     before = copy.deepcopy(patcher.__dict__)
     with pytest.raises(ValueError, match="sequence 1 of X is all NaN"):
         patcher.fit(np.array([[[1.0]], [[np.nan]]]))
@@ -412,9 +408,9 @@ def test_bad_patch_size(bad, shown):
         f"range \\[1, inf\\). Got {shown} instead."
     )
     with pytest.raises(ValueError, match=msg):
-        patcher.fit(ragged())
+        patcher.fit(sequences_of_lengths())
     with pytest.raises(ValueError, match=msg):
-        patcher.fit_transform(ragged())
+        patcher.fit_transform(sequences_of_lengths())
 
 
 # -- scikit-learn ------------------------------------------------------------------
@@ -430,7 +426,7 @@ def test_sklearn_compatible_transformer(estimator, check):
 def test_clone_and_pickle():
     patcher = SequencePatcher(patch_size=3)
     assert clone(patcher).get_params() == {"patch_size": 3}
-    seqs = ragged()
+    seqs = sequences_of_lengths()
     fitted = patcher.fit(seqs)
     again = pickle.loads(pickle.dumps(fitted))
     assert again.n_features_in_ == 2 and again.patch_size == 3
@@ -468,8 +464,14 @@ def test_grid_search_over_patch_size():
     pipe = make_pipeline(SequencePatcher(), small_classifier())
     search = GridSearchCV(pipe, {"sequencepatcher__patch_size": [4, 16]}, cv=2)
     search.fit(X, y)
-    assert search.best_params_["sequencepatcher__patch_size"] in (4, 16)
-    assert len(search.cv_results_["mean_test_score"]) == 2
+    # each candidate's score is that of a pipeline built with its patch size
+    results = search.cv_results_
+    for params, score in zip(results["params"], results["mean_test_score"]):
+        direct = make_pipeline(
+            SequencePatcher(params["sequencepatcher__patch_size"]), small_classifier()
+        )
+        assert cross_val_score(direct, X, y, cv=2).mean() == score
     best = search.best_estimator_
-    assert best[-1].n_features_in_ == best[0].patch_size
+    chosen = search.best_params_["sequencepatcher__patch_size"]
+    assert best[0].patch_size == chosen and best[-1].n_features_in_ == chosen
     assert search.predict(X[:5]).shape == (5,)

@@ -6,6 +6,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sequences_of_lengths
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -19,10 +20,9 @@ LENGTHS = (7, 1, 12, 4, 9)
 
 def ragged(lengths=LENGTHS, n_features=3, seed=0, dtype=np.float64):
     """Sequences whose features have very different means and spreads."""
-    rng = np.random.default_rng(seed)
     loc = np.array([1000.0, -3.0, 0.0])[:n_features]
     spread = np.array([100.0, 0.01, 1.0])[:n_features]
-    return [(loc + spread * rng.normal(size=(T, n_features))).astype(dtype) for T in lengths]
+    return sequences_of_lengths(lengths, n_features, seed, loc, spread, dtype)
 
 
 def concat_stats(seqs):
@@ -444,7 +444,6 @@ def test_grid_search_over_pipeline_on_ragged_list():
     SEEN.clear()
     search = GridSearchCV(pipe, {"rnnregressor__hidden_size": [2, 4]}, cv=2)
     search.fit(X, y)
-    assert search.best_params_["rnnregressor__hidden_size"] in (2, 4)
     assert len(SEEN) == 2 * 2 + 1  # folds x candidates, then the refit
     for X_fit in SEEN:  # each fit got the scaled sequences of its training set
         assert isinstance(X_fit, list)

@@ -262,3 +262,43 @@ def test_truncated_bptt_equals_pytorch_with_detached_states(cell, return_sequenc
                 np.testing.assert_allclose(
                     g, ref[name], rtol=1e-8, atol=1e-12, err_msg=f"{name}, k={k}"
                 )
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_matches_pytorch_pack_padded_sequence(cell, bidirectional):
+    """Ragged sequences: the last valid states, loss and gradients of
+    pack_padded_sequence."""
+    rng = np.random.RandomState(0)
+    net = RNNNetwork(cell, 2, 4, 1, "identity", "tanh", 2, bidirectional)
+    params = net.init_params(rng, np.float64)
+    lengths = np.array([5, 2, 7, 3])
+    X = rng.normal(size=(4, 7, 2))
+    y = rng.normal(size=(4, 1))
+    loss, grad = net.loss_and_grad(
+        params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, lengths=lengths
+    )
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    rnn = module(2, 4, num_layers=2, batch_first=True, bidirectional=bidirectional).double()
+    head = torch.nn.Linear(4 * (1 + bidirectional), 1).double()
+    W = net.unpack(params)
+    rnn.load_state_dict({k: torch.tensor(v) for k, v in W.items() if "head" not in k})
+    head.load_state_dict({k[5:]: torch.tensor(v) for k, v in W.items() if "head" in k})
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        torch.tensor(X), torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
+    _, h_n = rnn(packed)
+    if cell == "lstm":
+        h_n = h_n[0]
+    top = torch.cat([h_n[-2], h_n[-1]], dim=1) if bidirectional else h_n[-1]
+    z = head(top)
+    tloss = 0.5 * ((z - torch.tensor(y)) ** 2).mean(dim=1).mean()
+    tloss.backward()
+    assert loss == pytest.approx(tloss.item(), rel=1e-9)
+    ours = net.unpack(grad)
+    grads = {k: p.grad.numpy() for k, p in rnn.named_parameters()}
+    grads.update({"head." + k: p.grad.numpy() for k, p in head.named_parameters()})
+    for name, g in grads.items():
+        np.testing.assert_allclose(
+            ours[name], g, rtol=0, atol=1e-9 * np.abs(g).max(), err_msg=name
+        )

@@ -1,12 +1,12 @@
 """Training users can trust: early stopping, schedules, partial_fit, weights,
-progress, divergence, interrupts and reproducibility."""
+progress, reproducibility, float32 and truncated BPTT (divergence and
+interrupts: test_failed_fits.py)."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
+from conftest import ARCHITECTURES, architecture_id, ragged_sequences, sequences
 
 import skrnn._base as base
 import skrnn._training as training
@@ -14,28 +14,10 @@ from skrnn import RNNClassifier, RNNRegressor
 from skrnn.datasets import make_adding_problem
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
-
-
-def sequences(n=80, T=6, F=2, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, F))
-    return X, X[:, :, 0].mean(axis=1)
-
-
 def labelled(n=80, seed=0):
-    X, y = sequences(n, seed=seed)
+    """``sequences(n, F=2)``, labelled "up" where the mean exceeds 0.1."""
+    X, y = sequences(n, F=2, seed=seed)
     return X, np.where(y > 0.1, "up", "down")
-
-
-def ragged(n=60, seed=0):
-    rng = np.random.RandomState(seed)
-    seqs = [rng.normal(size=(rng.randint(2, 9), 2)) for _ in range(n)]
-    return seqs, np.array([s[:, 0].mean() for s in seqs])
 
 
 class Recorder:
@@ -92,7 +74,7 @@ def test_early_stopping_restores_the_best_weights(cell, monkeypatch):
 
 def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     rec = Recorder(monkeypatch)
-    seqs, y = ragged()
+    seqs, y = ragged_sequences(n=60)
     reg = RNNRegressor(
         cell="gru",
         hidden_size=4,
@@ -123,8 +105,28 @@ def test_early_stopping_on_ragged_sequences_and_sequence_outputs(monkeypatch):
     assert last == pytest.approx(tagger.best_validation_score_)  # its weights
 
 
+def test_early_stopping_scores_with_the_class_weights(monkeypatch):
+    rec = Recorder(monkeypatch)
+    X, y = labelled(n=120)
+    clf = RNNClassifier(
+        hidden_size=3,
+        early_stopping=True,
+        validation_fraction=0.25,
+        class_weight={"up": 4.0},
+        standardize="global",
+        max_iter=2,
+        random_state=0,
+    ).fit(X, y)
+    part = rec.parts[-1]
+    labels = clf.classes_[part.Y[:, 0].astype(int)]
+    w = np.where(labels == "up", 4.0, 1.0)
+    assert clf.best_validation_score_ == pytest.approx(
+        np.average(clf.predict(part.X[part.rows]) == labels, weights=w)
+    )
+
+
 def test_early_stopping_errors():
-    X, y = sequences(n=10)
+    X, y = sequences(n=10, F=2)
     with pytest.raises(ValueError, match="validation set is too small"):
         RNNRegressor(early_stopping=True, validation_fraction=0.1).fit(X, y)
     est = RNNRegressor(early_stopping=True)
@@ -134,7 +136,7 @@ def test_early_stopping_errors():
 
 
 def test_without_early_stopping_the_attributes_are_none():
-    X, y = sequences()
+    X, y = sequences(n=80, F=2)
     est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping=False, random_state=0).fit(X, y)
     assert est.validation_scores_ is None and est.best_validation_score_ is None
     assert est.best_loss_ == min(est.loss_curve_)
@@ -156,7 +158,7 @@ def test_auto_early_stopping_holds_out_only_above_ten_thousand_sequences():
 
 
 def test_auto_early_stopping_holds_out_when_the_split_is_possible(auto_holds_out_small_sets):
-    X, y = sequences(n=40)
+    X, y = sequences(n=40, F=2)
     est = RNNRegressor(hidden_size=3, max_iter=3, early_stopping="auto", random_state=0)
     est.fit(X, y)
     assert len(est.validation_scores_) == est.n_iter_ == 3 and est.best_loss_ is None
@@ -177,7 +179,7 @@ def test_auto_early_stopping_holds_out_when_the_split_is_possible(auto_holds_out
 
 
 def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(auto_holds_out_small_sets):
-    X, _ = sequences(n=40)
+    X, _ = sequences(n=40, F=2)
     two = np.arange(40) % 2
     clf = RNNClassifier(hidden_size=3, max_iter=2, early_stopping="auto", random_state=0)
     assert len(clf.fit(X, two).validation_scores_) == 2
@@ -191,7 +193,7 @@ def test_auto_early_stopping_of_a_classifier_needs_a_stratified_split(auto_holds
 
 
 def test_adam_follows_the_schedules_too():
-    X, y = sequences()
+    X, y = sequences(n=80, F=2)
     inv = RNNRegressor(
         hidden_size=3,
         learning_rate="invscaling",
@@ -248,9 +250,9 @@ def test_partial_fit_only_for_stochastic_solvers():
     assert hasattr(RNNClassifier(solver="sgd"), "partial_fit")
     assert not hasattr(RNNRegressor(solver="lbfgs"), "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
-        RNNClassifier(solver="lbfgs").partial_fit
+        _ = RNNClassifier(solver="lbfgs").partial_fit
     assert "only available for the stochastic solvers" in str(info.value.__cause__)
-    X, y = sequences()
+    X, y = sequences(n=80, F=2)
     est = RNNRegressor(hidden_size=3, random_state=0).partial_fit(X, y)
     assert est.n_iter_ == 1 and len(est.loss_curve_) == 1
     est.partial_fit(X, y)
@@ -258,7 +260,7 @@ def test_partial_fit_only_for_stochastic_solvers():
 
 
 def test_partial_fit_in_chunks_reaches_the_loss_of_fit():
-    X, y = sequences(n=400)
+    X, y = sequences(n=400, F=2)
     fit = RNNRegressor(
         hidden_size=8, learning_rate_init=0.01, batch_size=50, max_iter=20, tol=0, random_state=0
     ).fit(X, y)
@@ -295,7 +297,7 @@ def test_classifier_partial_fit_needs_classes_first():
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_integer_weights_are_copies_and_zero_weights_are_removal(solver):
-    X, y = sequences(n=40)
+    X, y = sequences(n=40, F=2)
     w = np.random.RandomState(1).randint(0, 4, size=40)
     params = dict(hidden_size=4, solver=solver, max_iter=8, random_state=0)
     weighted = RNNRegressor(**params).fit(X, y, sample_weight=w)
@@ -361,7 +363,7 @@ def test_balanced_class_weight_lifts_a_rare_class():
 
 
 def test_per_step_class_weights():
-    X, _ = sequences(n=40)
+    X, _ = sequences(n=40, F=2)
     y = np.where(np.cumsum(X[:, :, 0], axis=1) > 1.0, "hi", "lo")
     params = dict(hidden_size=4, return_sequences=True, solver="lbfgs", max_iter=5, random_state=0)
     clf = RNNClassifier(class_weight={"hi": 2.0}, **params).fit(X, y)
@@ -398,7 +400,7 @@ def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
     # a long epoch prints its progress (every HEARTBEAT seconds)
     monkeypatch.setattr(training, "HEARTBEAT", 0.0)
     RNNRegressor(hidden_size=3, batch_size=20, max_iter=1, verbose=True, random_state=0).fit(
-        *sequences()
+        *sequences(n=80, F=2)
     )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines[:4]] == [
@@ -406,10 +408,10 @@ def test_verbose_lines_carry_validation_score_time_and_eta(capsys, monkeypatch):
     ]
     assert re.search(r"about \d+s left in this epoch", lines[0])
     RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=2, verbose=True, random_state=0).fit(
-        *sequences()
+        *sequences(n=80, F=2)
     )
     assert re.match(r"Iteration 1, loss = \d+\.\d{8}, \d+\.\d\ds", capsys.readouterr().out)
-    RNNRegressor(hidden_size=3, max_iter=2, verbose=0, random_state=0).fit(*sequences())
+    RNNRegressor(hidden_size=3, max_iter=2, verbose=0, random_state=0).fit(*sequences(n=80, F=2))
     assert capsys.readouterr().out == ""
 
 
@@ -417,124 +419,8 @@ def test_duration_format():
     assert [training._duration(s) for s in (4.4, 65, 3725)] == ["4s", "1m05s", "1h02m"]
 
 
-# --------------------------------------------------------------- divergence
-
-
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_absurd_learning_rate_stops_with_finite_weights(solver):
-    X, y = make_adding_problem(n_samples=100, n_timesteps=30, random_state=0)
-    est = RNNRegressor(
-        cell="rnn",
-        hidden_size=16,
-        activation="relu",
-        solver=solver,
-        learning_rate_init=1e8,
-        max_grad_norm=None,
-        max_iter=30,
-        random_state=0,
-    )
-    with pytest.warns(
-        ConvergenceWarning,
-        match=r"Training diverged .* Lower "
-        r"learning_rate_init \(now 100000000.0\) or clip gradients",
-    ):
-        est.fit(X, y)
-    assert est.n_iter_ < 30
-    assert np.isfinite(est._params).all() and np.isfinite(est.predict(X)).all()
-
-
-def test_divergence_restores_the_best_epoch(monkeypatch):
-    X, y = sequences()
-    snapshots = []
-    update = training.StoppingRule.update
-
-    def record(rule, value, params):  # each epoch's loss and weights
-        snapshots.append((value, params.copy()))
-        update(rule, value, params)
-
-    monkeypatch.setattr(training.StoppingRule, "update", record)
-    calls = {"n": 0}
-    real = base.RNNNetwork.loss_and_grad
-
-    def poisoned(net, *args, **kw):
-        calls["n"] += 1
-        loss, grad = real(net, *args, **kw)
-        if calls["n"] == 9:  # epoch 5 of 2 batches
-            grad[3] = np.nan
-        return loss, grad
-
-    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
-    est = RNNRegressor(
-        hidden_size=3,
-        batch_size=40,
-        max_iter=10,
-        early_stopping=False,
-        learning_rate_init=0.01,
-        random_state=0,
-    )
-    with pytest.warns(ConvergenceWarning, match=r"epoch 5: the loss or its gradient"):
-        est.fit(X, y)
-    assert est.n_iter_ == 4 and len(snapshots) == 4
-    best = min(range(4), key=lambda i: snapshots[i][0])
-    kept = est._standardization.to_raw(est._net, snapshots[best][1])
-    np.testing.assert_array_equal(est._params, kept)
-
-
-def test_lbfgs_backs_off_non_finite_losses(monkeypatch):
-    X, y = sequences()
-    real = base.RNNNetwork.loss_and_grad
-    calls = {"n": 0}
-
-    def poisoned(net, *args, **kw):
-        calls["n"] += 1
-        loss, grad = real(net, *args, **kw)
-        return (np.inf if calls["n"] == 3 else loss), grad
-
-    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", poisoned)
-    est = RNNRegressor(hidden_size=3, solver="lbfgs", max_iter=20, random_state=0)
-    with pytest.warns(ConvergenceWarning, match=r"Training diverged \(lbfgs"):
-        est.fit(X, y)
-    assert np.isfinite(est.loss_) and np.isfinite(est.predict(X)).all()
-
-
-# ---------------------------------------------------------------- interrupt
-
-
-@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_keyboard_interrupt_keeps_a_usable_model(solver, monkeypatch):
-    X, y = labelled()
-    real = base.RNNNetwork.loss_and_grad
-    calls = {"n": 0}
-
-    def interrupted(net, *args, **kw):
-        calls["n"] += 1
-        if calls["n"] == 7:
-            raise KeyboardInterrupt
-        return real(net, *args, **kw)
-
-    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", interrupted)
-    params = dict(hidden_size=4, solver=solver, batch_size=40, max_iter=50, random_state=0)
-    clf = RNNClassifier(**params)
-    with pytest.warns(UserWarning, match="interrupted by the user"):
-        clf.fit(X, y)
-    assert clf.predict(X).shape == (80,) and set(clf.predict(X)) <= {"up", "down"}
-    if solver == "adam":
-        assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3  # epoch 4 cut
-    # a second fit starts clean: the same as a fresh estimator's fit
-    monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", real)
-    clf.set_params(max_iter=5).fit(X, y)
-    fresh = RNNClassifier(**{**params, "max_iter": 5}).fit(X, y)
-    np.testing.assert_array_equal(clf._params, fresh._params)
-    assert getattr(clf, "loss_curve_", None) == getattr(fresh, "loss_curve_", None)
-
-
 # ---------------------------------------------------------- reproducibility
 
-ARCHS = [
-    dict(cell=c, num_layers=L, bidirectional=b)
-    for c in ("rnn", "lstm", "gru")
-    for L, b in [(1, False), (2, True)]
-]
 TRAINING = [
     dict(solver="lbfgs"),
     dict(solver="sgd"),
@@ -544,7 +430,7 @@ TRAINING = [
 ]
 
 
-@pytest.mark.parametrize("arch", ARCHS, ids=lambda a: "-".join(map(str, a.values())))
+@pytest.mark.parametrize("arch", ARCHITECTURES, ids=architecture_id)
 @pytest.mark.parametrize("training", TRAINING, ids=lambda t: "-".join(map(str, t.values())))
 def test_same_seed_is_bitwise_identical(arch, training):
     if training.get("dropout") and arch["num_layers"] == 1:
@@ -591,7 +477,7 @@ def test_float32_end_to_end(cell, monkeypatch):
 
     monkeypatch.setattr(base.RNNNetwork, "_forward", spy_forward)
     monkeypatch.setattr(base.RNNNetwork, "loss_and_grad", spy_grad)
-    seqs, y = ragged()
+    seqs, y = ragged_sequences(n=60)
     X32 = [s.astype(np.float32) for s in seqs]
     for est in (
         RNNRegressor(
@@ -615,7 +501,7 @@ def test_float32_end_to_end(cell, monkeypatch):
 
 
 def test_bptt_steps_at_least_the_length_is_full_bptt():
-    seqs, y = ragged()
+    seqs, y = ragged_sequences(n=60)
     params = dict(
         cell="lstm", num_layers=2, hidden_size=4, max_iter=3, pooling="last", random_state=0
     )
@@ -650,7 +536,7 @@ def test_truncated_bptt_learns_long_sequences(solver):
 
 
 def test_bptt_steps_needs_one_direction():
-    X, y = sequences()
+    X, y = sequences(n=80, F=2)
     est = RNNRegressor(hidden_size=3, max_iter=2, random_state=0).fit(X, y)
     before = est.predict(X)
     est.set_params(bidirectional=True, bptt_steps=3, warm_start=True)
@@ -661,23 +547,3 @@ def test_bptt_steps_needs_one_direction():
     ):
         est.fit(X, y)
     np.testing.assert_array_equal(est.predict(X), before)
-
-
-def test_early_stopping_scores_with_the_class_weights(monkeypatch):
-    rec = Recorder(monkeypatch)
-    X, y = labelled(n=120)
-    clf = RNNClassifier(
-        hidden_size=3,
-        early_stopping=True,
-        validation_fraction=0.25,
-        class_weight={"up": 4.0},
-        standardize="global",
-        max_iter=2,
-        random_state=0,
-    ).fit(X, y)
-    part = rec.parts[-1]
-    labels = clf.classes_[part.Y[:, 0].astype(int)]
-    w = np.where(labels == "up", 4.0, 1.0)
-    assert clf.best_validation_score_ == pytest.approx(
-        np.average(clf.predict(part.X[part.rows]) == labels, weights=w)
-    )
