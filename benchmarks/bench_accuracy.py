@@ -22,7 +22,7 @@ split (accuracy for classification, R^2 for regression), all in one process:
 
 * ``defaults``: ``default_model(task)``, skrnn with its default settings;
 * ``search``: ``GridSearchCV`` over ``hidden_size`` in 16, 32, 64 (cv=3) around
-  the same model, as the README suggests;
+  the same model, as the user guide suggests;
 * ``mlp``: scikit-learn's MLP on the flattened, standardised series (equal
   length only);
 * ``dtw``: 1-nearest neighbour under full-window DTW (aeon's numba code);
@@ -266,7 +266,7 @@ def default_model(task):
 
 
 def search_model(task):
-    """The README's search: hidden_size in 16, 32, 64 by 3-fold CV on the defaults."""
+    """The documented search: hidden_size in 16, 32, 64 by 3-fold CV on the defaults."""
     model = default_model(task)
     key = f"{model.steps[-1][0]}__hidden_size" if isinstance(model, Pipeline) else "hidden_size"
     return GridSearchCV(model, {key: [16, 32, 64]}, cv=3, n_jobs=2)

@@ -5,7 +5,7 @@ group of parameters changed, fitted on the train split of each set of the
 development panel and scored on its test split (accuracy, or R^2 for
 regression), beside the defaults themselves. A default is kept when no
 variant beats it across the panel; the table (and the JSON with ``--json``)
-is the evidence the README cites.
+is the evidence the user guide (doc/user_guide/defaults.rst) cites.
 
     python benchmarks/bench_defaults.py                        # every variant
     python benchmarks/bench_defaults.py --variants defaults,lstm --sets trace,unittest

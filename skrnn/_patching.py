@@ -26,7 +26,7 @@ from ._validation import valid_steps
 #: Number of recurrent steps ``patch_size="auto"`` aims for at most: sequences
 #: up to this long are read step by step (p = 1), longer ones in patches of
 #: ``ceil(T / AUTO_TARGET_STEPS)`` steps. 64 is a starting point, not a
-#: measurement of patching: on README's adding problem LSTM and GRU learn at
+#: measurement of patching: on the adding problem LSTM and GRU learn at
 #: T=50 and LSTM fails at T=100, so a few tens of steps keeps the gated cells
 #: in range, and it caps the cost of an epoch. Change it here; every call of
 #: auto_patch_size without target_steps reads it at call time.

@@ -1,8 +1,7 @@
 """The skrnn version travels with every pickled estimator."""
 
-import warnings
-
 from . import _version
+from ._warnings import warn
 from .exceptions import InconsistentVersionWarning
 
 
@@ -21,12 +20,11 @@ class VersionedStateMixin:
         saved = state.pop("_skrnn_version", None)
         current = _version.__version__
         if saved != current:
-            warnings.warn(
+            warn(  # at the line that called pickle.load, joblib.load, skops...
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
                     current_version=current,
                     original_version=saved,
-                ),
-                stacklevel=2,
+                )
             )
         super().__setstate__(state)

@@ -9,27 +9,36 @@ and Python's "once per location" filters count that line.
 """
 
 import os
+import pickle
 import sys
 import warnings
 
 import joblib
 import sklearn
 
-_LIBRARY_DIRS = tuple(
+#: where frames are skipped: skrnn, scikit-learn and joblib (their fit
+#: wrappers, searches and sequential loops), and the pure-Python unpickler
+#: (joblib.load) calling ``__setstate__``
+_LIBRARY_PATHS = tuple(
     os.path.dirname(os.path.abspath(module.__file__)) + os.sep
     for module in (sys.modules[__package__], sklearn, joblib)
-)
+) + (os.path.abspath(pickle.__file__),)
 
 
 def stacklevel():
     """``stacklevel`` for a ``warnings.warn`` called by the caller of this
-    function: the first frame outside skrnn, scikit-learn and joblib."""
+    function: the first frame outside skrnn, scikit-learn, joblib and the
+    unpickler; with none (a worker process), the first outside skrnn."""
     frame, level = sys._getframe(2), 2
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-        _LIBRARY_DIRS
-    ):
+    first_outside = None
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if first_outside is None and not path.startswith(_LIBRARY_PATHS[0]):
+            first_outside = level
+        if not path.startswith(_LIBRARY_PATHS):
+            return level
         frame, level = frame.f_back, level + 1
-    return level
+    return first_outside or 2
 
 
 def warn(message, category=UserWarning):

@@ -50,3 +50,25 @@ def test_warnings_inside_scikit_learn_tools_point_at_the_tool_call():
     ours = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(ours) >= 4  # every fit warns
     assert {w.filename for w in ours} == {__file__}
+
+
+def test_version_warning_points_at_the_load_call(tmp_path):
+    """pickle.load and joblib.load of a model saved by another version."""
+    import pickle
+
+    import joblib
+
+    import skrnn
+    from skrnn.exceptions import InconsistentVersionWarning
+
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        blob = pickle.dumps(RNNRegressor(hidden_size=2, max_iter=1).fit(X, y))
+    old = blob.replace(skrnn.__version__.encode(), b"0.0.1")
+    (tmp_path / "old.joblib").write_bytes(old)
+    caught = _recorded(lambda: pickle.loads(old))
+    caught += _recorded(lambda: joblib.load(tmp_path / "old.joblib"))
+    ours = [w for w in caught if issubclass(w.category, InconsistentVersionWarning)]
+    assert len(ours) == 2
+    assert {w.filename for w in ours} == {__file__}
