@@ -8,6 +8,8 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
+__all__ = ["load_airline", "load_digits_sequences", "make_adding_problem"]
+
 
 def load_digits_sequences(*, return_X_y=False):
     """scikit-learn's handwritten digits as sequences: 8 time steps of 8 pixels.

@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+__all__ = ["to_padded_array"]
+
 
 def to_padded_array(sequences, dtype=None):
     """Stack sequences of different lengths into one NaN-padded 3-D array.
