@@ -543,6 +543,15 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         """Factors from the targets (class_weight): (per sequence, per step) or None."""
         return None, None
 
+    def _network_loss(self):
+        """The loss the network trains (``RNNNetwork``'s ``loss``): None, the
+        output activation's own."""
+        return None
+
+    def _validation_metric(self):
+        """What early stopping scores held-out sequences by (maximised)."""
+        return self._metric
+
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._check_architecture()
         if incremental and self._early_stopping_asked():
@@ -718,10 +727,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             dropout=self.dropout,
             # one output per step: nothing to pool
             pooling="last" if self.return_sequences else self.pooling,
+            loss=self._network_loss(),
         )
         if not first_pass:
             self._check_warm_start_compatible(spec)
             self._net.dropout = float(self.dropout)
+            self._net.loss = spec["loss"]
             return self._net, self._standardization.from_raw(self._net, self._params)
         net = RNNNetwork(**spec)
         if self.weights_init is not None:
@@ -866,10 +877,12 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         return data.take(np.sort(train)), data.take(np.sort(val))
 
     def _validation_score(self, params, part):
-        """``score`` of ``params`` (standardised space) on held-out sequences.
+        """``score`` of ``params`` (standardised space) on held-out sequences
+        (``_validation_metric``'s, for a regressor's other losses).
 
         Targets and outputs are both standardised: R^2 and accuracy do not
-        change under the targets' affine map.
+        change under the targets' affine map (the negated losses scale by
+        each target's 1 / ``target_scale_``, as the training loss does).
         """
         T, _ = part.steps(slice(None))
         out = self._output(part.batch_first(slice(None), T), part.lengths, params)
@@ -878,7 +891,8 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             valid = valid_steps(part.lengths, *out.shape[:2])
             out, Y = out[valid], Y[valid]
             w = None if w is None else np.repeat(w, valid.sum(axis=1))
-        return float(self._metric(self._decode(Y), self._decode(out), sample_weight=w))
+        metric = self._validation_metric()
+        return float(metric(self._decode(Y), self._decode(out), sample_weight=w))
 
     def _check_warm_start_compatible(self, spec):
         old = self._net
@@ -894,6 +908,7 @@ class BaseRNN(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
             return_sequences=old.return_sequences,
             pooling=old.pooling,
             dropout=spec["dropout"],  # training-only: may change between fits
+            loss=spec["loss"],  # training-only too, as alpha
         )
         changed = {k: (current[k], v) for k, v in spec.items() if current[k] != v}
         if changed:

@@ -15,6 +15,13 @@ Loss, with w_i the sample weights (all ones by default) and S = sum_i w_i:
 
       L = 1 / (2 S K) * sum_i w_i * sum_k (y_ik - p_ik)**2      K = n_outputs
 
+  or, chosen by the network's ``loss`` (RNNRegressor's ``loss``), the mean
+  absolute error or the pinball loss of level q (subgradient 0 at the kink)::
+
+      L = 1 / (S K) * sum_i w_i * sum_k |y_ik - p_ik|
+      L = 1 / (S K) * sum_i w_i * sum_k rho_q(y_ik - p_ik)
+      rho_q(u) = q max(u, 0) + (1 - q) max(-u, 0)
+
 * logistic output (binary, multilabel), binary log-loss summed over outputs::
 
       L = -1 / S * sum_i w_i * sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)]
@@ -71,7 +78,15 @@ class RNNNetwork:
         ``[h_fwd_t, h_bwd_t]``) over each sequence's valid steps. Only
         "last" with ``return_sequences``. "attention" adds ``pool.weight``
         to the layout, before ``head.weight``.
+    loss : object or None
+        The loss of the identity output: a value of ``REGRESSION_LOSSES``
+        (see ``regression_loss``), anything with ``loss_grad(z, y, w, S)``.
+        None: the output activation's own loss, ``LOSSES[out_activation]``.
+        Training-only: it may change between fits (warm start).
     """
+
+    #: None for networks pickled before ``loss`` existed: LOSSES decides
+    loss = None
 
     def __init__(
         self,
@@ -86,9 +101,15 @@ class RNNNetwork:
         return_sequences=False,
         dropout=0.0,
         pooling="last",
+        loss=None,
     ):
         if out_activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(f"unknown out_activation {out_activation!r}")
+        if loss is not None and out_activation != "identity":
+            raise ValueError(
+                f"A loss other than the output's own needs out_activation='identity', "
+                f"got {out_activation!r}."
+            )
         if pooling != "last" and pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {['last', *POOLINGS]}, got {pooling!r}.")
         if return_sequences and pooling != "last":
@@ -108,6 +129,7 @@ class RNNNetwork:
         self.return_sequences = bool(return_sequences)
         self.dropout = float(dropout)
         self.pooling = pooling
+        self.loss = loss
         # None: the head reads the last states (see _readout)
         self.readout = POOLINGS[pooling]() if pooling != "last" else None
         # numbers per sequence and time step in a layer's largest array
@@ -377,6 +399,10 @@ class RNNNetwork:
         return _head(W, feat if acc is None else self.readout.end(acc))
 
     # ------------------------------------------------------------ loss & grad
+    def loss_function(self):
+        """The loss trained: ``loss``, or the output activation's own."""
+        return LOSSES[self.out_activation] if self.loss is None else self.loss
+
     def loss_and_grad(
         self,
         params,
@@ -551,7 +577,7 @@ class RNNNetwork:
                 w2 = w2 * step_weight
             w2 = np.ascontiguousarray(w2, dtype=params.dtype).ravel()
         K = self.n_outputs
-        loss, dz = LOSSES[self.out_activation].loss_grad(z.reshape(-1, K), y.reshape(-1, K), w2, S)
+        loss, dz = self.loss_function().loss_grad(z.reshape(-1, K), y.reshape(-1, K), w2, S)
         dz = dz.astype(params.dtype, copy=False)
 
         grad = np.zeros_like(params)
@@ -885,7 +911,10 @@ POOLINGS = {"mean": MeanPooling, "max": MaxPooling, "attention": AttentionPoolin
 #
 # One entry per output activation, as scikit-learn's ACTIVATIONS and
 # LOSS_FUNCTIONS: the loss is the one whose gradient through that activation
-# is canonical, dL/dz = (p - y) * w / S (/ K for the squared error).
+# is canonical, dL/dz = (p - y) * w / S (/ K for the squared error). The
+# identity output may train another regression loss (REGRESSION_LOSSES).
+# Each loss gives loss_grad(z, y, w, S), of_constant(p, y, w, S) (the loss of
+# predicting p for every row) and best_constant(y, w) (the p of least loss).
 
 
 def _identity(z):
@@ -922,6 +951,11 @@ class SquaredError:
         """The loss of predicting the constant p (K,) for every row."""
         return w @ ((y - p) ** 2).sum(axis=1) / (2 * S * y.shape[1])
 
+    @staticmethod
+    def best_constant(y, w):
+        """The constant (K,) of least loss: the weighted mean of y."""
+        return (w @ y) / w.sum()
+
 
 class BinaryLogLoss:
     """Logistic output, summed over outputs:
@@ -937,6 +971,12 @@ class BinaryLogLoss:
     def of_constant(p, y, w, S):
         return w @ -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1) / S
 
+    @staticmethod
+    def best_constant(y, w):
+        """The constant (K,) of least loss: the weighted label frequencies
+        (clipped away from 0 and 1, where the log-loss is infinite)."""
+        return np.clip((w @ y) / w.sum(), 1e-12, 1 - 1e-12)
+
 
 class LogLoss:
     """Softmax output: L = -1 / S sum_i w_i log p_{i, y_i} (y one-hot)."""
@@ -951,6 +991,105 @@ class LogLoss:
     def of_constant(p, y, w, S):
         return -(w @ (y @ np.log(p))) / S
 
+    best_constant = staticmethod(BinaryLogLoss.best_constant)
+
 
 #: output activation -> its loss
 LOSSES = {"identity": SquaredError, "logistic": BinaryLogLoss, "softmax": LogLoss}
+
+
+class PinballLoss:
+    """Identity output, the pinball (quantile) loss of level q in (0, 1)::
+
+        L = 1 / (S K) sum_i w_i sum_k rho_q(y_ik - z_ik)
+        rho_q(u) = q max(u, 0) + (1 - q) max(-u, 0)
+
+    Minimised by the q-quantile of y given the input (q = 0.5: the median).
+    dL/dz is -q w_i / (S K) where z < y and (1 - q) w_i / (S K) where z > y;
+    at the kink z = y the subgradient 0 is used.
+    """
+
+    def __init__(self, quantile):
+        self.quantile = float(quantile)
+
+    def loss_grad(self, z, y, w, S):
+        """Loss of logits z (rows, K) against y, rows weighted by w; dL/dz."""
+        q = z.dtype.type(self.quantile)
+        u = y - z
+        per = np.maximum(q * u, (q - 1) * u)
+        scale = (w / (S * z.shape[1]))[:, None]
+        slope = np.where(u > 0, -q, np.where(u < 0, 1 - q, 0)).astype(z.dtype, copy=False)
+        return float(np.dot(w, per.sum(axis=1)) / (S * z.shape[1])), slope * scale
+
+    def of_constant(self, p, y, w, S):
+        """The loss of predicting the constant p (K,) for every row."""
+        u = y - p
+        per = np.maximum(self.quantile * u, (self.quantile - 1) * u)
+        return w @ per.sum(axis=1) / (S * y.shape[1])
+
+    def best_constant(self, y, w):
+        """The constant (K,) of least loss: each output's weighted q-quantile."""
+        return weighted_quantile(y, w, self.quantile)
+
+    def __repr__(self):
+        return f"PinballLoss(quantile={self.quantile!r})"
+
+
+class AbsoluteError:
+    """Identity output, the mean absolute error::
+
+        L = 1 / (S K) sum_i w_i sum_k |y_ik - z_ik|
+
+    twice the pinball loss of level 0.5: minimised by the conditional
+    median. dL/dz = sign(z - y) w_i / (S K), 0 at the kink z = y.
+    """
+
+    @staticmethod
+    def loss_grad(z, y, w, S):
+        """Loss of logits z (rows, K) against y, rows weighted by w; dL/dz."""
+        K = z.shape[1]
+        diff = z - y
+        loss = np.dot(w, np.abs(diff).sum(axis=1)) / (S * K)
+        return float(loss), np.sign(diff) * (w / (S * K))[:, None]
+
+    @staticmethod
+    def of_constant(p, y, w, S):
+        """The loss of predicting the constant p (K,) for every row."""
+        return w @ np.abs(y - p).sum(axis=1) / (S * y.shape[1])
+
+    @staticmethod
+    def best_constant(y, w):
+        """The constant (K,) of least loss: each output's weighted median."""
+        return weighted_quantile(y, w, 0.5)
+
+
+def weighted_quantile(y, w, q):
+    """Per column of y (rows, K), the smallest value whose rows' cumulative
+    weight (rows sorted by that column) reaches q times the total.
+
+    It minimises sum_i w_i rho_q(y_i - c) over c: fewer than q of the weight
+    lies below it, at least q at or below it. Rows of weight 0 (padded steps)
+    are never chosen.
+    """
+    out = np.empty(y.shape[1])
+    for k in range(y.shape[1]):
+        order = np.argsort(y[:, k], kind="stable")
+        cw = np.cumsum(w[order])
+        j = min(int(np.searchsorted(cw, q * cw[-1], side="left")), len(cw) - 1)
+        out[k] = y[order[j], k]
+    return out
+
+
+#: ``loss`` of RNNRegressor -> its loss (identity output)
+REGRESSION_LOSSES = {
+    "squared_error": SquaredError,
+    "absolute_error": AbsoluteError,
+    "quantile": PinballLoss,
+}
+
+
+def regression_loss(name, quantile=None):
+    """The loss object of RNNRegressor's ``loss`` (and ``quantile``)."""
+    if name == "quantile":
+        return PinballLoss(quantile)
+    return REGRESSION_LOSSES[name]

@@ -1,8 +1,11 @@
 """RNNRegressor."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.metrics import mean_absolute_error, mean_pinball_loss, r2_score
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -12,7 +15,40 @@ from ._base import (
     PARAMETERS_DOC,
     BaseRNN,
 )
+from ._network import regression_loss
 from ._validation import check_y_regression, valid_steps
+
+LOSS_DOC = """
+    loss : {"squared_error", "absolute_error", "quantile"}, default="squared_error"
+        The data term of the loss, named as in HistGradientBoostingRegressor:
+        "squared_error" is half the mean squared error (MLPRegressor's), and
+        predicts the conditional mean; "absolute_error" is the mean absolute
+        error, ``mean |y - p|``, and predicts the conditional median, robust
+        to outlying targets; "quantile" is the pinball loss of level
+        ``quantile``, ``mean(q max(y - p, 0) + (1 - q) max(p - y, 0))``, and
+        predicts the conditional q-quantile (two models give a prediction
+        band). Each is weighted by ``sample_weight``, averaged over the
+        outputs and summed over the steps with ``return_sequences``, in the
+        same way, and ``alpha`` adds the same penalty (user guide, "The
+        loss, exactly"); the output is linear for all three. The absolute
+        and pinball losses have a kink where ``p = y``: the gradient used
+        there is 0. With ``early_stopping`` they also score the held-out
+        sequences, negated (instead of R^2). ``score`` is R^2 whatever the
+        loss.
+    quantile : float or None, default=None
+        The level q in (0, 1) of the quantile that ``loss="quantile"``
+        estimates: 0.9 predicts values that 90% of the targets lie below.
+        Required by ``loss="quantile"``, ignored by the other losses (as in
+        HistGradientBoostingRegressor).
+
+"""
+
+#: the regressor's Parameters section: the shared one, then ``loss`` and ``quantile``
+REGRESSOR_PARAMETERS_DOC = PARAMETERS_DOC.rstrip("\n") + LOSS_DOC
+
+
+def _negated_absolute_error(y_true, y_pred, sample_weight=None):
+    return -mean_absolute_error(y_true, y_pred, sample_weight=sample_weight)
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -22,10 +58,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     bidirectional) and predicts from a pooling of its hidden states over time
     (attention, mean, max or the last state) -- or from every step, with
     ``return_sequences`` -- with a linear layer, minimising the squared error
-    with an L2 penalty (MLPRegressor's loss) by Adam, SGD or L-BFGS. All weights live in
-    one flat vector; ``weights_`` exposes them under PyTorch's names.
+    with an L2 penalty (MLPRegressor's loss; or the absolute error or the
+    pinball loss of a quantile, see ``loss``) by Adam, SGD or L-BFGS. All
+    weights live in one flat vector; ``weights_`` exposes them under
+    PyTorch's names.
 
-{PARAMETERS_DOC}    Attributes
+{REGRESSOR_PARAMETERS_DOC}    Attributes
     ----------
 {ATTRIBUTES_FEATURES_DOC}    n_outputs_ : int
         Number of outputs.
@@ -57,6 +95,120 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> sorted(reg.weights_)
     ['bias_hh_l0', 'bias_ih_l0', 'head.bias', 'head.weight', 'pool.weight', 'weight_hh_l0', 'weight_ih_l0']
     """
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "quantile"})],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        hidden_size=64,
+        *,
+        cell="gru",
+        activation="tanh",
+        num_layers=1,
+        bidirectional=False,
+        return_sequences=False,
+        pooling="attention",
+        patch_size="auto",
+        dropout=0.0,
+        weights_init=None,
+        init="orthogonal",
+        standardize="auto",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="adaptive",
+        learning_rate_init="auto",
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        max_grad_norm=1.0,
+        bptt_steps=None,
+        loss="squared_error",
+        quantile=None,
+    ):
+        super().__init__(
+            hidden_size,
+            cell=cell,
+            activation=activation,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            return_sequences=return_sequences,
+            pooling=pooling,
+            patch_size=patch_size,
+            dropout=dropout,
+            weights_init=weights_init,
+            init=init,
+            standardize=standardize,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            max_grad_norm=max_grad_norm,
+            bptt_steps=bptt_steps,
+        )
+        self.loss = loss
+        self.quantile = quantile
+
+    def _check_architecture(self):
+        super()._check_architecture()
+        if self.loss == "quantile" and self.quantile is None:
+            raise InvalidParameterError(
+                "The 'quantile' parameter of RNNRegressor must be a float in the "
+                "range (0.0, 1.0) with loss='quantile' (the level of the quantile "
+                "to predict, e.g. 0.9). Got None instead."
+            )
+
+    def _network_loss(self):
+        # the default trains the identity output's own loss, as before `loss`
+        if self.loss == "squared_error":
+            return None
+        return regression_loss(self.loss, self.quantile)
+
+    def _validation_metric(self):
+        if self.loss == "absolute_error":
+            return _negated_absolute_error
+        if self.loss == "quantile":
+            q = float(self.quantile)
+
+            def negated_pinball(y_true, y_pred, sample_weight=None):
+                return -mean_pinball_loss(y_true, y_pred, sample_weight=sample_weight, alpha=q)
+
+            return negated_pinball
+        return self._metric
 
     def _prepare_targets(
         self, y, n_samples, dtype, reset, n_timesteps=None, lengths=None, classes=None

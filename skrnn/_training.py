@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._network import LOSSES, SequenceDropout
+from ._network import SequenceDropout
 from ._optim import SGD, Adam, clip_grad_norm, minimize_lbfgs
 from ._validation import valid_steps
 from ._warnings import warn
@@ -367,11 +367,12 @@ def warn_diverged(solver, where, loss, est):
     )
 
 
-def constant_loss(data, out_activation):
+def constant_loss(data, loss):
     """Training loss of the best constant prediction (no penalty).
 
-    The weighted mean target (regression) or the class frequencies
-    (classification), over every valid step with per-step targets: the
+    ``loss``'s best constant -- the weighted mean target (squared error),
+    median or quantile (absolute error, pinball), or the class frequencies
+    (classification) -- over every valid step with per-step targets: the
     level a model that learned nothing from X reaches.
     """
     Y = data.Y.astype(np.float64)
@@ -382,16 +383,13 @@ def constant_loss(data, out_activation):
         if data.step_w is not None:
             wt = wt * data.step_w
         Y, w = Y.reshape(-1, Y.shape[-1]), wt.ravel()
-    p = (w @ Y) / w.sum()
-    if out_activation != "identity":
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-    return float(LOSSES[out_activation].of_constant(p, Y, w, S))
+    return float(loss.of_constant(loss.best_constant(Y, w), Y, w, S))
 
 
-def warn_if_not_learned(est, data, why):
+def warn_if_not_learned(est, net, data, why):
     """ConvergenceWarning when the final training loss is no better than a
     constant predictor's on the same data (the model learned nothing)."""
-    baseline = constant_loss(data, est.out_activation_)
+    baseline = constant_loss(data, net.loss_function())
     if not (est.loss_ >= 0.99 * baseline):
         return
     warn(
@@ -469,7 +467,7 @@ def fit_lbfgs(est, net, params, data):
             ConvergenceWarning,
         )
     else:
-        warn_if_not_learned(est, data, f"lbfgs stopped: {res.message}")
+        warn_if_not_learned(est, net, data, f"lbfgs stopped: {res.message}")
 
 
 # --------------------------------------------------------------- sgd / adam
@@ -613,7 +611,7 @@ def fit_stochastic(est, net, params, data, rng, *, validation, score, incrementa
     if early:
         params[...] = rule.best_params
     if not incremental and est.n_iter_ and stop_reason is not None:
-        warn_if_not_learned(est, data, stop_reason)
+        warn_if_not_learned(est, net, data, stop_reason)
 
 
 def _epochs(est, epoch, params, rule, validation, incremental, score):

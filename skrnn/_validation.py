@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import validate_data
 
+from ._warnings import warn
 from .utils import to_padded_array
 
 FLOATS = (np.float64, np.float32)
@@ -233,6 +234,7 @@ def _check_3d(estimator, X, name, *, reset, lazy):
             f"feature, got X of shape {X.shape}."
         )
     if reset:
+        _warn_if_transposed(X.shape, name)
         estimator.n_features_in_ = F
         estimator._univariate_columns = False
         if hasattr(estimator, "feature_names_in_"):
@@ -246,6 +248,30 @@ def _check_3d(estimator, X, name, *, reset, lazy):
     if lengths is not None:
         X = np.where(np.isnan(X), 0, X)  # padding values are never read
     return np.ascontiguousarray(X), lengths
+
+
+#: 3-D X with at least this many times more features per step than steps
+#: looks like a channels-first panel (n, n_channels, T): BasicMotions' 6
+#: channels of 100 steps, or any univariate panel (n, 1, T) of 16 steps or
+#: more. Sequence data has rarely so few steps for so many features.
+TRANSPOSED_RATIO = 16
+
+
+def _warn_if_transposed(shape, name):
+    """UserWarning when 3-D X of ``shape`` (n, T, F) has F >= 16 T."""
+    _, T, F = shape
+    if F >= TRANSPOSED_RATIO * T:
+        warn(
+            f"{name} received X of shape {tuple(shape)}, which it reads as "
+            f"(n_samples, n_timesteps, n_features): {T} time step(s) of {F} features "
+            "each. That looks transposed: a panel held channels first (n_samples, "
+            "n_channels, n_timesteps), as sktime and aeon hold them, would be read "
+            "with its channels as time steps. skrnn expects (n_samples, n_timesteps, "
+            "n_features): convert with skrnn.preprocessing.ChannelsFirstToLast (in a "
+            "Pipeline before the estimator) or X.transpose(0, 2, 1). If X does hold "
+            f"{T} step(s) of {F} features, ignore this warning.",
+            UserWarning,
+        )
 
 
 def _check_features_per_step(estimator, F, name):

@@ -1,5 +1,6 @@
 """Preprocessing of sequence data: standardisation over every valid time step,
-patching of long sequences."""
+patching of long sequences, and the layouts of other libraries (channels-first
+panels, newest-first lag matrices) turned into skrnn's."""
 
 from numbers import Integral
 
@@ -7,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_container_adapter
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -23,7 +24,13 @@ from ._validation import (
 from ._windows import make_windows
 from .utils import to_padded_array
 
-__all__ = ["SequencePatcher", "SequenceScaler", "make_windows"]
+__all__ = [
+    "ChannelsFirstToLast",
+    "LagsToSequences",
+    "SequencePatcher",
+    "SequenceScaler",
+    "make_windows",
+]
 
 
 class _SequenceOutputMixin:
@@ -618,3 +625,356 @@ def _nan_after_patches(Xp, lengths_p):
     if lengths_p is not None:
         Xp[np.arange(Xp.shape[1])[None, :] >= lengths_p[:, None]] = np.nan
     return Xp
+
+
+class _StatelessLayoutMixin:
+    """What the layout transformers share: nothing to learn (``fit`` checks X
+    and records its columns; ``transform`` works unfitted, checking those
+    columns once fitted), output never a table (``set_output`` is accepted
+    and changes nothing), float32 kept."""
+
+    def fit(self, X, y=None):
+        """Check X and record its column count; nothing else is learned.
+
+        Parameters
+        ----------
+        X : array-like
+            As for ``transform``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        with unchanged_on_error(self):  # a failed fit changes nothing
+            self._read(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Rearrange X into skrnn's layout (see the class docstring).
+
+        Parameters
+        ----------
+        X : array-like
+            As described in the class docstring; ``fit`` is optional.
+
+        Returns
+        -------
+        X_seq : ndarray of shape (n_samples, n_timesteps, n_features), or list
+            Sequences, time along axis 1 (axis 0 of each array of a list).
+        """
+        self._output_adapter()  # an unknown output setting fails as anywhere
+        return self._rearrange(self._read(X, reset=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class ChannelsFirstToLast(
+    _StatelessLayoutMixin, _SequenceOutputMixin, TransformerMixin, BaseEstimator
+):
+    """Turn channels-first panels ``(n, n_channels, T)`` into skrnn's ``(n, T, n_channels)``.
+
+    sktime's and aeon's collections ("numpy3D") and PyTorch's ``Conv1d`` hold
+    a panel channels first: ``X[i, c, t]`` is channel c of sequence i at time
+    t. skrnn reads time along axis 1, as Keras and tslearn do. Given a panel
+    channels first, a skrnn estimator would read its channels as time steps
+    and its time steps as features: ``n_channels`` steps of T features,
+    which loses the order of time (and gives the network a handful of steps).
+    This transformer swaps the two axes, so it goes first in a
+    :class:`~sklearn.pipeline.Pipeline` fed such panels. ``fit`` learns
+    nothing.
+
+    Accepted X and what ``transform`` returns:
+
+    * a 3-D array ``(n_samples, n_channels, n_timesteps)``: a 3-D array
+      ``(n_samples, n_timesteps, n_channels)``. NaN are kept where they are
+      (NaN at the end of the time axis is padding for the estimators);
+    * a list (or tuple) of arrays ``(n_channels, T_i)`` (aeon's
+      unequal-length collections; a 1-D array is one channel): a list of
+      arrays ``(T_i, n_channels)``;
+    * a 2-D array ``(n_samples, n_channels * n_timesteps)``: channels-first
+      sequences flattened channel after channel, as sktime's
+      ``make_reduction`` lays out the lags of the target and of each
+      exogenous series (``n_channels`` their count, default 1): a 3-D array
+      ``(n_samples, n_timesteps, n_channels)``.
+
+    Output is float64, or float32 for float32 input; it is never a table,
+    so it stays an array (or a list) whatever ``set_output`` or
+    ``sklearn.set_config(transform_output=...)`` asks for.
+
+    Parameters
+    ----------
+    n_channels : int, default=None
+        Channels of 2-D X: its columns are read as ``n_channels`` blocks of
+        equal length, one per channel. None reads 2-D X as one channel. For
+        3-D X and lists, when given, the channel count X must have.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        The size of axis 1 of X seen in fit: the channels of 3-D X and of
+        each array of a list, the columns of 2-D X. ``transform`` on a
+        fitted transformer requires the same.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when fitted on a 2-D DataFrame with string column names.
+
+    See Also
+    --------
+    LagsToSequences : Lag matrices (skforecast's, newest lag first) to sequences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn.preprocessing import ChannelsFirstToLast
+    >>> X = np.array([[[1.0, 2.0, 3.0, 4.0],        # channel 0 over 4 steps
+    ...                [10.0, 20.0, 30.0, 40.0]]])  # channel 1
+    >>> X.shape                                     # (n, n_channels, T)
+    (1, 2, 4)
+    >>> Xt = ChannelsFirstToLast().fit_transform(X)
+    >>> Xt.shape                                    # (n, T, n_channels)
+    (1, 4, 2)
+    >>> Xt[0, 0].tolist()                           # step 0: both channels
+    [1.0, 10.0]
+
+    sktime's reduction flattens the lags of y and of an exogenous series
+    into blocks of columns, oldest first:
+
+    >>> lags = np.array([[1.0, 2.0, 3.0, 10.0, 20.0, 30.0]])
+    >>> ChannelsFirstToLast(n_channels=2).fit_transform(lags)[0].tolist()
+    [[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]
+
+    In a pipeline, before the network:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skrnn import RNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 3, 40))            # 3 channels, 40 steps
+    >>> y = (X[:, 0, -5:].mean(axis=1) > 0).astype(int)
+    >>> model = make_pipeline(
+    ...     ChannelsFirstToLast(),
+    ...     RNNClassifier(hidden_size=4, solver="lbfgs", max_iter=20,
+    ...                   random_state=0),
+    ... ).fit(X, y)
+    >>> model[-1].n_features_in_                    # 3 features per step
+    3
+    """
+
+    _parameter_constraints: dict = {
+        "n_channels": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, n_channels=None):
+        self.n_channels = n_channels
+
+    def _read(self, X, *, reset):
+        """Validated X: an array (2-D or 3-D, float) or a list of 2-D arrays."""
+        self._validate_params()
+        if _is_sequence_list(X):
+            return self._read_list(X, reset=reset)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            allow_nd=True,
+            dtype=FLOATS,
+            ensure_all_finite="allow-nan",
+        )
+        name = type(self).__name__
+        if X.ndim > 3:
+            raise ValueError(
+                f"{name} expects X of shape (n_samples, n_channels, n_timesteps) or "
+                f"(n_samples, n_channels * n_timesteps), got a {X.ndim}-D array of "
+                f"shape {X.shape}."
+            )
+        if X.ndim == 3:
+            self._check_channels(X.shape[1], f"X of shape {X.shape}")
+        elif X.shape[1] % (self.n_channels or 1):
+            raise ValueError(
+                f"{name}: 2-D X of shape {X.shape} has {X.shape[1]} columns, which "
+                f"cannot be n_channels={self.n_channels} blocks of equal length (one "
+                "per channel): the column count must be a multiple of n_channels."
+            )
+        return X
+
+    def _read_list(self, X, *, reset):
+        """A list of channels-first sequences (C, T_i), all with the same C."""
+        seqs = [
+            check_array(
+                np.atleast_2d(x), dtype=FLOATS, ensure_all_finite="allow-nan", estimator=self
+            )
+            for x in X
+        ]
+        channels = sorted({s.shape[0] for s in seqs})
+        if len(channels) > 1:
+            raise ValueError(
+                f"{type(self).__name__}: the sequences of X have different channel "
+                f"counts {channels} (axis 0 of each array); a list of channels-first "
+                "sequences needs arrays (n_channels, T_i) with the same n_channels."
+            )
+        self._check_channels(channels[0], "the sequences of X")
+        if reset:
+            self.n_features_in_ = channels[0]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        elif hasattr(self, "n_features_in_") and channels[0] != self.n_features_in_:
+            raise ValueError(
+                f"X has {channels[0]} channels, but {type(self).__name__} was "
+                f"fitted with {self.n_features_in_}."
+            )
+        return seqs
+
+    def _check_channels(self, C, what):
+        if self.n_channels is not None and C != self.n_channels:
+            raise ValueError(
+                f"{type(self).__name__}(n_channels={self.n_channels}) received {what}, "
+                f"with {C} channels along axis 1 (axis 0 of each sequence); expected "
+                f"{self.n_channels}."
+            )
+
+    def _rearrange(self, X):
+        if isinstance(X, list):
+            return [np.ascontiguousarray(s.T) for s in X]
+        if X.ndim == 2:
+            C = self.n_channels or 1
+            X = X.reshape(X.shape[0], C, X.shape[1] // C)
+        return np.ascontiguousarray(X.transpose(0, 2, 1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class LagsToSequences(
+    _StatelessLayoutMixin, _SequenceOutputMixin, TransformerMixin, BaseEstimator
+):
+    """Turn a lag matrix (newest lag first) into sequences, oldest step first.
+
+    Tabular forecasters built on a regressor hand it one row per forecast
+    origin: the lagged values of the series, followed by other columns. In
+    skforecast (``ForecasterRecursive``, ``ForecasterDirect``) and in
+    sktime's ``make_reduction(..., pooling="global")`` the lags come newest
+    first: column 0 is lag 1 (the last value before the target), column 1
+    lag 2, and so on; after them come window features (rolling statistics)
+    and exogenous variables, one value each per row. A skrnn estimator reads
+    a 2-D row as a sequence in column order, so given the lags newest first
+    it reads time backwards and ends on the oldest value, where the value
+    that matters most is the newest (on monthly CO2 that made a 36-month
+    forecast error up to 3.5 times larger: see the user guide, "skforecast,
+    sktime, aeon and tslearn"). This transformer reverses the lags into a
+    sequence that ends with lag 1, and goes between the forecaster and the
+    network in a :class:`~sklearn.pipeline.Pipeline`.
+
+    Row i of 2-D X ``(n_samples, n_columns)`` becomes sequence i of the
+    output, an array ``(n_samples, n_lags, 1 + n_extra)`` with ``n_extra =
+    n_columns - n_lags``: step j holds lag ``n_lags - j`` (so the last step
+    holds lag 1) and then the ``n_extra`` columns after the lags, the same at
+    every step (they describe the target's time, not a step of the past; a
+    recurrent network reads them at each step, the last one included).
+
+    The lags must be consecutive, 1 to ``n_lags`` (skforecast's
+    ``lags=int``): a list of lags with gaps (``lags=[1, 12]``) would be read
+    as consecutive steps. Output is float64, or float32 for float32 input; it
+    is never a table, so it stays an array whatever ``set_output`` or
+    ``sklearn.set_config(transform_output=...)`` asks for. ``fit`` learns
+    nothing.
+
+    Parameters
+    ----------
+    n_lags : int, default=None
+        How many leading columns of X are lags (the forecaster's ``lags``);
+        the columns after them are the per-row extras. None: every column is
+        a lag.
+    order : {"newest_first", "oldest_first"}, default="newest_first"
+        Order of the lag columns: "newest_first" (lag 1 first: skforecast,
+        sktime with ``pooling="global"``) or "oldest_first" (lag 1 last:
+        sktime's default reduction, whose univariate lag matrix a skrnn
+        estimator already reads correctly on its own; this order is for its
+        rows followed by extra columns).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of X seen in fit; ``transform`` on a fitted
+        transformer requires the same.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when fitted on a DataFrame with string column names.
+
+    See Also
+    --------
+    ChannelsFirstToLast : Channels-first panels (sktime, aeon) to skrnn's layout.
+    make_windows : Windows of a series, oldest step first, built by skrnn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn.preprocessing import LagsToSequences
+    >>> X = np.array([[3.0, 2.0, 1.0, 99.0]])      # lag_1, lag_2, lag_3, exog
+    >>> Xt = LagsToSequences(n_lags=3).fit_transform(X)
+    >>> Xt.shape                                   # 3 steps of (value, exog)
+    (1, 3, 2)
+    >>> Xt[0].tolist()                             # oldest first; exog at each step
+    [[1.0, 99.0], [2.0, 99.0], [3.0, 99.0]]
+
+    In a pipeline, before the network (here learning the next value of a
+    sine from its last 6 values, as skforecast would give them):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skrnn import RNNRegressor
+    >>> series = np.sin(np.arange(60) / 3)
+    >>> rows = np.arange(6, 60)
+    >>> lags = np.column_stack([series[rows - k] for k in range(1, 7)])
+    >>> model = make_pipeline(
+    ...     LagsToSequences(),
+    ...     RNNRegressor(hidden_size=4, solver="lbfgs", max_iter=50,
+    ...                  random_state=0),
+    ... ).fit(lags, series[rows])
+    >>> model[-1].n_features_in_                   # 1 value per step
+    1
+    """
+
+    _parameter_constraints: dict = {
+        "n_lags": [Interval(Integral, 1, None, closed="left"), None],
+        "order": [StrOptions({"newest_first", "oldest_first"})],
+    }
+
+    def __init__(self, n_lags=None, *, order="newest_first"):
+        self.n_lags = n_lags
+        self.order = order
+
+    def _read(self, X, *, reset):
+        """Validated 2-D X, with at least ``n_lags`` columns."""
+        self._validate_params()
+        name = type(self).__name__
+        X = validate_data(self, X, reset=reset, dtype=FLOATS, allow_nd=True)
+        if X.ndim > 2:
+            raise ValueError(
+                f"{name} expects a 2-D lag matrix (n_samples, n_columns), got a "
+                f"{X.ndim}-D array of shape {X.shape}: that is sequences already. Pass "
+                "3-D X to the estimator as it is, or through ChannelsFirstToLast if it "
+                "is a channels-first panel (n_samples, n_channels, n_timesteps)."
+            )
+        if self.n_lags is not None and self.n_lags > X.shape[1]:
+            raise ValueError(
+                f"{name}(n_lags={self.n_lags}) received X with {X.shape[1]} columns "
+                f"(shape {X.shape}); it needs at least n_lags={self.n_lags}: the lags "
+                "first, then any window-feature or exogenous columns."
+            )
+        return X
+
+    def _rearrange(self, X):
+        n_lags = X.shape[1] if self.n_lags is None else self.n_lags
+        lags, extra = X[:, :n_lags], X[:, n_lags:]
+        if self.order == "newest_first":
+            lags = lags[:, ::-1]
+        out = np.empty((X.shape[0], n_lags, 1 + extra.shape[1]), dtype=X.dtype)
+        out[:, :, 0] = lags
+        out[:, :, 1:] = extra[:, None, :]
+        return out

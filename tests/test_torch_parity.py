@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn._network import RNNNetwork
+from skrnn._network import RNNNetwork, regression_loss
 
 torch = pytest.importorskip("torch")
 
@@ -128,6 +128,73 @@ def _per_sample_loss(z, y, out_activation):
             dim=1
         )
     return torch.nn.functional.cross_entropy(z, y.argmax(dim=1), reduction="none")
+
+
+def _torch_regression_loss(z, y, loss):
+    """Per-row loss in PyTorch's formulas: L1Loss's |y - z| and the pinball
+    loss max(q (y - z), (q - 1) (y - z)), each averaged over the outputs."""
+    if loss == "absolute_error":
+        return torch.nn.functional.l1_loss(z, y, reduction="none").mean(dim=-1)
+    q = float(loss.split("-")[1])
+    return torch.maximum(q * (y - z), (q - 1) * (y - z)).mean(dim=-1)
+
+
+@pytest.mark.parametrize("loss", ["absolute_error", "quantile-0.2", "quantile-0.9"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell,bidirectional", [("rnn", False), ("lstm", True), ("gru", True)])
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-9), (np.float32, 1e-5)])
+def test_absolute_and_pinball_losses_equal_pytorch(
+    loss, return_sequences, cell, bidirectional, dtype, rtol
+):
+    """Loss and gradients of the weighted loss, with the L2 penalty: PyTorch's
+    autograd on the same formulas, normalised as the squared error is (mean over
+    outputs, sum over steps, weighted mean over sequences, alpha / (2 S))."""
+    T, N, F, H, K, alpha = 7, 5, 3, 4, 2, 0.3
+    rng = np.random.RandomState(len(loss) + 2 * return_sequences + bidirectional)
+    name, _, q = loss.partition("-")
+    net = RNNNetwork(
+        cell,
+        F,
+        H,
+        K,
+        "identity",
+        "tanh",
+        2,
+        bidirectional,
+        return_sequences,
+        loss=regression_loss(name, float(q) if q else None),
+    )
+    params = net.init_params(rng, dtype)
+    X = rng.normal(size=(N, T, F)).astype(dtype)
+    y = rng.normal(size=(N, T, K) if return_sequences else (N, K)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=N).astype(dtype)
+    X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
+    y_ours = np.ascontiguousarray(y.transpose(1, 0, 2)) if return_sequences else y
+    value, grad = net.loss_and_grad(params, X_tm, y_ours, sample_weight=w, alpha=alpha)
+
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    rnn, head = _torch_model(net, net.unpack(params), tdtype)
+    seq, h_n = rnn(torch.tensor(X))
+    if cell == "lstm":
+        h_n = h_n[0]
+    if return_sequences:  # (N, T): summed over each sequence's steps
+        per = _torch_regression_loss(head(seq), torch.tensor(y), loss).sum(dim=1)
+    else:
+        D = net.n_directions
+        top = h_n.view(2, D, N, H)[-1]
+        per = _torch_regression_loss(head(torch.cat(list(top), dim=1)), torch.tensor(y), loss)
+    tw = torch.tensor(w)
+    tloss = (tw * per).sum() / tw.sum()
+    weights = [p for n, p in [*rnn.named_parameters(), *head.named_parameters()] if "weight" in n]
+    tloss = tloss + alpha / (2 * tw.sum()) * sum((p**2).sum() for p in weights)
+    tloss.backward()
+
+    assert value == pytest.approx(tloss.item(), rel=rtol)
+    torch_grads = {n: p.grad.numpy() for n, p in rnn.named_parameters()}
+    torch_grads.update({"head." + n: p.grad.numpy() for n, p in head.named_parameters()})
+    for key, g in net.unpack(grad).items():
+        scale = np.abs(torch_grads[key]).max()
+        np.testing.assert_allclose(g, torch_grads[key], rtol=0, atol=rtol * scale, err_msg=key)
 
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])

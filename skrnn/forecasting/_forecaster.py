@@ -8,6 +8,7 @@ the pandas input once (``_inputs``), then call the array-level ``_fit`` and
 
 import datetime
 import numbers
+from collections.abc import Hashable
 from typing import NamedTuple
 
 import numpy as np
@@ -38,8 +39,10 @@ from ._conformal import (
     origin_histories,
     out_of_sample_errors,
 )
+from ._global import FittedState, GlobalMixin
 from ._inputs import Frames, conform, not_finite_message, periods_between, read_exog
 from ._levels import History, LevelPipeline, NotFinite, unfitted
+from ._panel import is_panel
 from ._strategies import STRATEGIES, network_for_windows
 
 
@@ -63,16 +66,6 @@ _TRANSFORMER = [
 ]
 
 
-class FittedState(NamedTuple):
-    """What fit learns, as the array level uses it. The forecaster stores
-    it as its attributes (``estimator_``, ``transformer_y_``, ...,
-    ``n_windows_``; see ``RNNForecaster._fitted``)."""
-
-    estimator: object  # the network, fitted on windows
-    levels: LevelPipeline
-    n_windows: int
-
-
 class PointForecast(NamedTuple):
     """A forecast on the original scale, and its periods."""
 
@@ -80,7 +73,7 @@ class PointForecast(NamedTuple):
     index: pd.Index
 
 
-class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
+class RNNForecaster(GlobalMixin, PandasStateMixin, VersionedStateMixin, BaseEstimator):
     """Forecast a time series with a recurrent network on sliding windows.
 
     ``fit(y, X=None)`` cuts the series ``y`` (a Series, or a DataFrame of
@@ -145,6 +138,17 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         pandas infers, or (with gaps) the frequency of its gap-free
         stretches, e.g. 'B' for business days missing a holiday (see
         :func:`~skrnn.preprocessing.make_windows`).
+    series_id : hashable, 'columns' or None, default=None
+        How ``fit`` reads many series (a global model, below). A column
+        name: ``y`` is a long DataFrame with that series-id column, a time
+        column (``time_column``, or the index) and the value column(s).
+        'columns': ``y`` is a wide DataFrame, one series per column (each
+        from its first to its last value, so they may start and end at
+        different periods). None: a DataFrame's columns are the targets of
+        one series; a dict of Series and a (series, time) MultiIndex are read
+        as many series whatever ``series_id``.
+    time_column : hashable or None, default=None
+        The time column of a long DataFrame (None: its index).
 
     Attributes
     ----------
@@ -172,7 +176,16 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         Out-of-sample errors (truth - forecast) of the calibration copy, NaN
         where the truth was not available.
     n_windows_ : int
-        Training windows.
+        Training windows (of all series).
+    series_ids_ : list or None
+        The series of a global model, in the order fit read them (None for
+        one series).
+    series_forecasters_ : dict or None
+        A global model's series: id -> a fitted single-series forecaster
+        that holds that series' scaling, last window and frequency and
+        shares ``estimator_``. The per-series attributes above
+        (``last_window_``, ``scaler_y_``, ``freq_``, ...) are theirs and are
+        None on the global model.
 
     See Also
     --------
@@ -181,6 +194,17 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
 
     Notes
     -----
+    **Many series, one model.** ``fit`` also takes many series -- a dict of
+    Series, a (series, time) MultiIndex, a long DataFrame (``series_id``,
+    ``time_column``) or a wide one (``series_id='columns'``). Each series is
+    checked as one would be (its own index, frequency and missing values;
+    lengths and start dates may differ) and transformed, differenced and
+    standardised by its own statistics; one network is fitted on the
+    windows of all of them, and ``predict`` returns every series (or those
+    in ``series``) in the layout fit was given. Intervals, ``score``,
+    ``backtest`` and exogenous variables are for single-series models so
+    far.
+
     Exogenous variables are covariates known in advance (calendar effects,
     planned prices): ``fit`` needs them for the periods of ``y``, ``predict``
     for the forecast periods (:func:`~skrnn.preprocessing.make_windows`
@@ -211,6 +235,8 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         "calibration_size": [Count(1), Interval(numbers.Real, 0, 1, closed="neither"), None],
         "fill": [StrOptions(set(FILL_METHODS)), None],
         "freq": [Count(1), str, pd.DateOffset, datetime.timedelta, np.timedelta64, None],
+        "series_id": [Hashable, None],
+        "time_column": [Hashable, None],
     }
 
     #: pickled as plain values (``PandasStateMixin``), so that skops trusts them
@@ -231,6 +257,8 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         calibration_size=None,
         fill=None,
         freq=None,
+        series_id=None,
+        time_column=None,
     ):
         self.estimator = estimator
         self.window = window
@@ -243,6 +271,8 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         self.calibration_size = calibration_size
         self.fill = fill
         self.freq = freq
+        self.series_id = series_id
+        self.time_column = time_column
 
     @property
     def _steps_out(self):
@@ -295,6 +325,8 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
                 "strategy='direct' needs horizon, the number of periods the "
                 "network predicts at once (an integer >= 1); got None."
             )
+        if is_panel(y, self.series_id):
+            return self._fit_panel(y, X)
         data = self._read_training(y, X)
         m = self._calibration_periods(len(data.targets))
         targets = data.targets.to_numpy()
@@ -306,6 +338,13 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
             raise ValueError(not_finite_message(err, data.targets, data.exog)) from None
         # everything checked and computed: now set the fitted state
         self._set_fitted(fitted)
+        self._set_data(data, y)
+        self.calibration_residuals_ = residuals
+        self.series_ids_ = self.series_forecasters_ = self._layout = None
+        return self
+
+    def _set_data(self, data, y):
+        """The fitted attributes read off the checked training ``Frames``."""
         self.freq_ = data.freq
         self.target_names_ = data.targets.columns.tolist()
         self._series_name = y.name if isinstance(y, pd.Series) else None
@@ -314,8 +353,6 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         last = data.targets.iloc[-(self.window + self._d) :]
         self.last_window_ = last.iloc[:, 0] if self._is_series else last
         self.last_window_exog_ = None if data.exog is None else data.exog.iloc[-self.window :]
-        self.calibration_residuals_ = residuals
-        return self
 
     def _read_training(self, y, X):
         """The checked training ``Frames``."""
@@ -522,7 +559,7 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
             raise ValueError(message) from None
         return PointForecast(values, index)
 
-    def predict(self, steps, X=None, last_window=None, last_window_exog=None):
+    def predict(self, steps, X=None, last_window=None, last_window_exog=None, series=None):
         """Forecast the ``steps`` periods after the data.
 
         From the end of the training series, or from ``last_window``: the
@@ -545,13 +582,20 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
             zone is converted) and frequency ``freq_``.
         last_window_exog : pandas Series or DataFrame or None, default=None
             The exogenous variables of ``last_window``'s periods.
+        series : id, list of ids or None, default=None
+            For a model fitted on many series: the series to forecast (None:
+            all, or those in ``last_window``, which is then a panel in fit's
+            layout).
 
         Returns
         -------
-        pandas Series or DataFrame
+        pandas Series or DataFrame, or a panel
             A Series if the forecaster was fitted on a Series, else a
             DataFrame with the target columns, indexed by the ``steps``
-            periods after the last observation.
+            periods after the last observation. For many series, their
+            forecasts in the layout fit was given (a dict, a MultiIndex
+            frame, a long frame with the id and time columns, or a wide
+            frame).
 
         See Also
         --------
@@ -567,10 +611,33 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         >>> f.fit(y[:-24]).predict(2, last_window=y).index.strftime("%Y-%m").tolist()
         ['1961-01', '1961-02']
         """
+        check_is_fitted(self, "estimator_")
+        if self._is_panel:
+            return self._predict_panel(steps, X, last_window, series)
+        if series is not None:
+            raise ValueError(
+                "series selects among the series of a forecaster fitted on many; "
+                "this one was fitted on one series."
+            )
         forecast = self._point(steps, X, last_window, last_window_exog)
+        return self._output(forecast.values, forecast.index)
+
+    def _output(self, values, index):
+        """A forecast (steps, k) as the user's Series or DataFrame."""
         if self._is_series:
-            return pd.Series(forecast.values[:, 0], index=forecast.index, name=self._series_name)
-        return pd.DataFrame(forecast.values, index=forecast.index, columns=self.target_names_)
+            return pd.Series(values[:, 0], index=index, name=self._series_name)
+        return pd.DataFrame(values, index=index, columns=self.target_names_)
+
+    def _refuse_panel(self):
+        if self._is_panel:
+            raise ValueError(
+                "This forecaster was fitted on many series; intervals and score are "
+                "for single-series models so far (fit one on a Series)."
+            )
+
+    @property
+    def _is_panel(self):
+        return getattr(self, "series_forecasters_", None) is not None
 
     def predict_interval(
         self, steps, X=None, coverage=0.9, last_window=None, last_window_exog=None
@@ -620,6 +687,7 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         (['pred', 'lower', 'upper'], True)
         """
         check_is_fitted(self, "estimator_")
+        self._refuse_panel()
         self._check_steps(steps)
         check_coverage(coverage)
         res = self.calibration_residuals_
@@ -682,6 +750,7 @@ class RNNForecaster(PandasStateMixin, VersionedStateMixin, BaseEstimator):
         >>> score = f.fit(y[:-12]).score(y[-12:])  # R^2 of the forecast of the last year
         """
         check_is_fitted(self, "estimator_")
+        self._refuse_panel()
         past = self.last_window_.index
         frame = conform(y, "y", like=past, freq=self.freq_)
         check_finite(frame, "y")
