@@ -152,3 +152,14 @@ def test_refitting_on_one_series_clears_the_panel():
     f = small().fit(series).fit(series["a"])
     assert f.series_ids_ is None and f.series_forecasters_ is None
     assert isinstance(f.predict(2), pd.Series)
+
+
+def test_skops_round_trip_trusts_only_skrnn_types():
+    sio = pytest.importorskip("skops.io")
+    f = small(series_id="id", time_column="t").fit(as_long(panel_series()))
+    blob = sio.dumps(f)
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert all(t.startswith("skrnn.") for t in untrusted), untrusted
+    loaded = sio.loads(blob, trusted=untrusted)
+    pd.testing.assert_frame_equal(loaded.predict(3), f.predict(3))
+    assert loaded.series_ids_ == ["a", "b", "c"]
