@@ -378,14 +378,7 @@ class RNNForecaster(GlobalMixin, PandasStateMixin, VersionedStateMixin, BaseEsti
     def _fit(self, targets, exog):
         """Fit on aligned arrays ``targets`` (n, k) and ``exog`` (n, e) or
         None; returns the ``FittedState`` (the forecaster is not changed)."""
-        levels = LevelPipeline.fit(
-            targets,
-            exog,
-            transformer_y=unfitted(self.transformer_y),
-            transformer_exog=unfitted(self.transformer_exog),
-            differentiation=self._d,
-            standardize=self.standardize,
-        )
+        levels = self._fit_levels(targets, exog)
         windows = window_arrays(
             levels.series.targets, levels.series.exog, self.window, self._steps_out
         )
@@ -393,6 +386,17 @@ class RNNForecaster(GlobalMixin, PandasStateMixin, VersionedStateMixin, BaseEsti
         Y = windows.Y.reshape(len(windows.Y), -1)
         estimator.fit(windows.X, Y[:, 0] if Y.shape[1] == 1 else Y)
         return FittedState(estimator, levels.pipeline, len(windows.X))
+
+    def _fit_levels(self, targets, exog):
+        """The ``FittedLevels`` of aligned arrays ``targets`` and ``exog``."""
+        return LevelPipeline.fit(
+            targets,
+            exog,
+            transformer_y=unfitted(self.transformer_y),
+            transformer_exog=unfitted(self.transformer_exog),
+            differentiation=self._d,
+            standardize=self.standardize,
+        )
 
     def _calibrate(self, targets, exog, m):
         """Out-of-sample errors from every origin in the last ``m`` periods

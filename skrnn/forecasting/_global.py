@@ -18,7 +18,7 @@ from sklearn.base import clone
 
 from .._windows import future_index, window_arrays
 from ._inputs import not_finite_message
-from ._levels import History, LevelPipeline, NetworkInputs, NotFinite, unfitted
+from ._levels import History, LevelPipeline, NetworkInputs, NotFinite
 from ._panel import read_panel, write_panel
 from ._strategies import STRATEGIES, network_for_windows
 
@@ -78,7 +78,7 @@ class GlobalMixin:
             try:
                 data = sub._read_training(series, None)
                 sub._calibration_periods(len(data.targets))
-                fitted = sub._fit_levels(data.targets.to_numpy())
+                fitted = sub._fit_levels(data.targets.to_numpy(), None)
             except NotFinite as err:
                 raise ValueError(
                     f"Series {key!r}: {not_finite_message(err, data.targets, None)}"
@@ -112,16 +112,6 @@ class GlobalMixin:
             setattr(self, name, None)
         return self
 
-    def _fit_levels(self, targets):
-        return LevelPipeline.fit(
-            targets,
-            None,
-            transformer_y=unfitted(self.transformer_y),
-            transformer_exog=None,
-            differentiation=self._d,
-            standardize=self.standardize,
-        )
-
     def _chosen(self, series, last_window):
         """(key, forecaster, last window or None) of the series to forecast."""
         subs = self.series_forecasters_
@@ -147,13 +137,14 @@ class GlobalMixin:
         if X is not None:
             raise ValueError("The forecaster was fitted on many series without X; X must be None.")
         chosen = self._chosen(series, last_window)
-        inputs, origins = [], []
+        inputs, origins, levels = [], [], []
         for key, sub, start in chosen:
             try:
                 sub._check_steps(steps)
                 frames = sub._read_start(start, None)
                 history = History(frames.targets.to_numpy()[None], None, None)
-                inputs.append(sub._fitted().levels.forward(history))
+                levels.append(sub._fitted().levels)
+                inputs.append(levels[-1].forward(history))
             except NotFinite as err:
                 raise ValueError(
                     f"Series {key!r}: "
@@ -172,6 +163,6 @@ class GlobalMixin:
         )
         forecasts = {}
         for b, ((key, sub, _), one, index) in enumerate(zip(chosen, inputs, origins)):
-            values = sub._fitted().levels.inverse(out[b : b + 1], one.tails)[0]
+            values = levels[b].inverse(out[b : b + 1], one.tails)[0]
             forecasts[key] = sub._output(values, future_index(index, steps, sub.freq_))
         return write_panel(forecasts, self._layout)
